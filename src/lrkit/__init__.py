@@ -1,0 +1,62 @@
+"""lrkit: learning-rate schedules (and momentum, weight decay, betas) as pure functions of time.
+
+>>> import lrkit
+>>> sched = lrkit.warmup(lrkit.cosine(t_initial=100, lr_min=1e-5), warmup_t=5, warmup_lr_init=1e-6)
+>>> round(sched(50, base=0.1), 6)
+0.050005
+>>> lrkit.from_dict(sched.to_dict()) == sched
+True
+
+``import lrkit`` needs only NumPy and array-api-compat; ``lrkit.torch`` binds schedules to
+torch optimizers and ``lrkit.plot`` draws them.
+"""
+
+from lrkit.combinators import clamp, cycles, noise, register_noise_generator, scale, sequence, warmup
+from lrkit.schedule import SCALAR, Schedule, from_dict, registered, sample
+from lrkit.shapes import (
+    constant,
+    cosine,
+    cyclic,
+    exponential,
+    from_callable,
+    linear,
+    multistep,
+    one_cycle,
+    piecewise_linear,
+    poly,
+    rsqrt,
+    step,
+    tanh,
+    wsd,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SCALAR",
+    "Schedule",
+    "clamp",
+    "constant",
+    "cosine",
+    "cycles",
+    "cyclic",
+    "exponential",
+    "from_callable",
+    "from_dict",
+    "linear",
+    "multistep",
+    "noise",
+    "one_cycle",
+    "piecewise_linear",
+    "poly",
+    "register_noise_generator",
+    "registered",
+    "rsqrt",
+    "sample",
+    "scale",
+    "sequence",
+    "step",
+    "tanh",
+    "warmup",
+    "wsd",
+]

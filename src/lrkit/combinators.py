@@ -1,0 +1,421 @@
+"""Ways to build a schedule out of others: warmup, sequence, restarts, noise, clamp, scale.
+
+Every combinator is itself a :class:`~lrkit.Schedule`, so they nest freely and round-trip
+through :meth:`~lrkit.Schedule.to_dict`. Inner schedules always see a local time ``>= 0``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from itertools import pairwise
+from typing import Any, ClassVar
+
+import array_api_compat
+import numpy as np
+
+from lrkit import _validate as v
+from lrkit.schedule import SCALAR, Schedule, _set, schedule_class
+
+__all__ = [
+    "Clamp",
+    "Cycles",
+    "Noise",
+    "Scale",
+    "Sequential",
+    "Warmup",
+    "clamp",
+    "cycles",
+    "noise",
+    "register_noise_generator",
+    "scale",
+    "sequence",
+    "warmup",
+]
+
+
+def _check_schedule(name: str, value: Any) -> Schedule:
+    if not isinstance(value, Schedule):
+        raise TypeError(f"{name} must be an lrkit schedule, got {value!r}")
+    return value
+
+
+@schedule_class
+class Warmup(Schedule):
+    """A linear ramp from ``warmup_lr_init`` over ``warmup_t``, then ``schedule``.
+
+    ``v(t) = warmup_lr_init + t * ((target - warmup_lr_init) / warmup_t)`` for ``t < warmup_t``,
+    then ``schedule(t - warmup_t if prefix else t)``. ``target`` is ``base`` (timm's warmup,
+    ``target="base"``), the inner value where the warmup hands over (``"end"``, continuous, as
+    timm's tanh), or the inner value at the same time (``"follow"``, YOLOv5's ``np.interp``
+    towards the current lr).
+
+    >>> from lrkit import constant
+    >>> s = warmup(constant(), warmup_t=4, warmup_lr_init=0.0)
+    >>> [s(t, base=1.0) for t in range(6)]
+    [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+    """
+
+    name: ClassVar[str] = "warmup"
+    schedule: Schedule
+    warmup_t: float
+    warmup_lr_init: float = 0.0
+    prefix: bool = False
+    target: str = "base"
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+        _set(self, "warmup_t", v.real_or_int("warmup_t", self.warmup_t, minimum=0.0))
+        _set(self, "warmup_lr_init", v.real_or_int("warmup_lr_init", self.warmup_lr_init, minimum=0.0))
+        v.flag("prefix", self.prefix)
+        v.choice("target", self.target, ("base", "end", "follow"))
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        inner, length = self.schedule, self.warmup_t
+        if not length:
+            return inner._value(xp, t, base)
+        inner_t = xp.maximum(t - length, 0.0) if self.prefix else t
+        after = inner._value(xp, inner_t, base)
+        if self.target == "base":
+            target = base
+        elif self.target == "follow":
+            target = after
+        else:
+            target = inner._value(xp, xp.full_like(t, 0.0 if self.prefix else length), base)
+        ramp = self.warmup_lr_init + t * ((target - self.warmup_lr_init) / length)
+        return xp.where(t < length, ramp, after)
+
+
+@schedule_class
+class Sequential(Schedule):
+    """Schedules one after another, each on its own local time.
+
+    ``v(t) = schedules[i](t - boundaries[i - 1])`` for ``boundaries[i - 1] <= t < boundaries[i]``
+    (``boundaries[-1] = 0``).
+
+    >>> from lrkit import constant, linear
+    >>> s = sequence([linear(t_initial=2, start_factor=0.0, end_factor=1.0), constant(0.5)], boundaries=[2])
+    >>> [s(t) for t in range(4)]
+    [0.0, 0.5, 0.5, 0.5]
+    """
+
+    name: ClassVar[str] = "sequence"
+    schedules: tuple[Schedule, ...]
+    boundaries: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        schedules = _sequence_of("schedules", self.schedules)
+        if not schedules:
+            raise ValueError("schedules must hold at least one schedule, got []")
+        _set(self, "schedules", tuple(_check_schedule(f"schedules[{i}]", s) for i, s in enumerate(schedules)))
+        boundaries = tuple(
+            v.real_or_int(f"boundaries[{i}]", b, minimum=0.0, strict_minimum=True)
+            for i, b in enumerate(_sequence_of("boundaries", self.boundaries))
+        )
+        if len(boundaries) != len(schedules) - 1:
+            raise ValueError(
+                f"boundaries must have one entry fewer than schedules ({len(schedules) - 1}), "
+                f"got {len(boundaries)}: {list(boundaries)!r}"
+            )
+        if any(b <= a for a, b in pairwise(boundaries)):
+            raise ValueError(f"boundaries must be strictly increasing, got {list(boundaries)!r}")
+        _set(self, "boundaries", boundaries)
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        value = self.schedules[0]._value(xp, t, base)
+        for start, piece in zip(self.boundaries, self.schedules[1:], strict=True):
+            local = piece._value(xp, xp.maximum(t - start, 0.0), base)
+            value = xp.where(t >= start, local, value)
+        return value
+
+
+@schedule_class
+class Cycles(Schedule):
+    """SGDR warm restarts of ``schedule`` (timm's ``cycle_*`` arguments).
+
+    Cycle ``i`` lasts ``t_i = t_initial * cycle_mul ** i`` and peaks at
+    ``base * cycle_decay ** i``: with ``cycle_mul == 1``, ``i = t // t_initial``; else
+    ``i = floor(log(1 - t / t_initial * (1 - cycle_mul)) / log(cycle_mul))`` and the cycle
+    starts at ``(1 - cycle_mul ** i) / (1 - cycle_mul) * t_initial``. A finite shape (cosine,
+    tanh, poly, linear) is stretched to each cycle's length; any other schedule runs on the
+    cycle's local time. After ``cycle_limit`` cycles it holds the shape's floor (the last
+    cycle's end value for a schedule without one). ``t_initial`` defaults to the shape's.
+
+    >>> from lrkit import linear
+    >>> s = cycles(linear(t_initial=2), cycle_decay=0.5, cycle_limit=2)
+    >>> [s(t) for t in range(6)]
+    [1.0, 0.5, 0.5, 0.25, 0.0, 0.0]
+    """
+
+    name: ClassVar[str] = "cycles"
+    schedule: Schedule
+    t_initial: float | None = None
+    cycle_mul: float = 1.0
+    cycle_decay: float = 1.0
+    cycle_limit: int = 1
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+        if self.t_initial is None:
+            if not self.schedule.finite:
+                raise ValueError(
+                    f"t_initial is required: {self.schedule!r} has no length of its own to restart"
+                )
+        else:
+            _set(
+                self,
+                "t_initial",
+                v.real_or_int("t_initial", self.t_initial, minimum=0.0, strict_minimum=True),
+            )
+        _set(self, "cycle_mul", v.real_or_int("cycle_mul", self.cycle_mul, minimum=0.0, strict_minimum=True))
+        _set(
+            self,
+            "cycle_decay",
+            v.real_or_int("cycle_decay", self.cycle_decay, minimum=0.0, strict_minimum=True),
+        )
+        _set(self, "cycle_limit", v.integer("cycle_limit", self.cycle_limit, minimum=1))
+
+    @property
+    def length(self) -> float:
+        """The first cycle's length."""
+        return self.schedule.t_initial if self.t_initial is None else self.t_initial
+
+    def cycle_length(self, cycles: int | None = None) -> float:
+        """The total length of the first ``cycles`` cycles (all of them by default).
+
+        ``t_initial * cycles`` when ``cycle_mul == 1``, else
+        ``t_initial * (cycle_mul ** cycles - 1) / (cycle_mul - 1)``.
+        """
+        n = self.cycle_limit if cycles is None else v.integer("cycles", cycles, minimum=1)
+        if self.cycle_mul == 1:
+            return self.length * n
+        return -self.length * (self.cycle_mul**n - 1) / (1 - self.cycle_mul)
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        first, mul, decay, limit = self.length, self.cycle_mul, self.cycle_decay, self.cycle_limit
+        if mul != 1:
+            # Clamped so that t past the total length of infinitely many shrinking cycles
+            # (cycle_mul < 1) lands in a cycle past the limit instead of a log domain error.
+            position = xp.maximum(1 - t / first * (1 - mul), 1e-300)
+            index = xp.floor(xp.log(position) / math.log(mul))
+            length = mul**index * first
+            local = t - (1 - mul**index) / (1 - mul) * first
+        else:
+            index = t // first
+            length = first
+            local = t - first * index
+        peak = base * decay**index
+        local = xp.clip(local, 0.0, length)
+        inner = self.schedule
+        if inner.finite:
+            inside = inner._curve(xp, local, length, peak)
+            floor = inner._floor(base * decay ** (limit - 1))
+        else:
+            inside = inner._value(xp, local, peak)
+            last = mul ** (limit - 1) * first
+            floor = inner._value(xp, xp.full_like(t, last), base * decay ** (limit - 1))
+        return xp.where(index < limit, inside, floor)
+
+
+def _counter_uniform(keys: np.ndarray, draw: int) -> np.ndarray:
+    """Uniform floats in [0, 1), a pure function of (key, draw): splitmix64, twice mixed."""
+
+    def mix(z: np.ndarray) -> np.ndarray:
+        z = z + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+    stream = np.uint64((draw * 0xD1B54A32D192ED03) % 2**64)
+    z = mix(mix(keys) ^ stream)
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def _counter_noise(keys: np.ndarray, kind: str, pct: float, std: float) -> np.ndarray:
+    """lrkit's own noise: vectorised, the same numbers on every platform and NumPy version."""
+    keys = np.asarray(keys, dtype=np.int64).view(np.uint64)
+    if kind == "uniform":
+        return 2 * (_counter_uniform(keys, 0) - 0.5) * pct
+    out = np.empty(keys.shape, dtype=np.float64)
+    pending = np.arange(keys.size)
+    draw = 0
+    while pending.size:
+        u1 = _counter_uniform(keys[pending], 2 * draw)
+        u2 = _counter_uniform(keys[pending], 2 * draw + 1)
+        z = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2) * std
+        ok = np.abs(z) < pct
+        out[pending[ok]] = z[ok]
+        pending = pending[~ok]
+        draw += 1
+    return out
+
+
+NoiseGenerator = Callable[[np.ndarray, str, float, float], np.ndarray]
+_NOISE_GENERATORS: dict[str, NoiseGenerator] = {"lrkit": _counter_noise}
+_GENERATOR_HOMES = {"torch": "lrkit.torch"}
+
+
+def register_noise_generator(name: str, generator: NoiseGenerator) -> None:
+    """Make ``noise(..., generator=name)`` draw with ``generator(keys, kind, pct, std)``.
+
+    ``keys`` is an int64 array of ``seed + floor(t)``; the result holds one relative noise per
+    key, within ``(-pct, pct)``. ``lrkit.torch`` registers ``"torch"``, timm's generator.
+    """
+    if not callable(generator):
+        raise TypeError(f"generator must be callable, got {generator!r}")
+    _NOISE_GENERATORS[name] = generator
+
+
+@schedule_class
+class Noise(Schedule):
+    """Relative noise, drawn afresh for each unit of time, on top of ``schedule``.
+
+    ``v(t) = s + s * n(seed + floor(t))`` while ``t`` is in ``range_t`` (``t >= range_t``, or
+    ``start <= t < end`` for a pair), ``s = schedule(t)``. ``n`` is a normal draw times ``std``,
+    redrawn until ``|n| < pct`` (``kind="normal"``), or uniform in ``[-pct, pct)``
+    (``kind="uniform"``). The same ``t`` always gives the same noise. ``generator="torch"``
+    (after ``import lrkit.torch``) draws timm's numbers.
+
+    >>> from lrkit import constant
+    >>> s = noise(constant(), range_t=(0, 10), pct=0.1, seed=1)
+    >>> s(3) == s(3) and 0.9 < s(3) < 1.1 and s(10) == 1.0
+    True
+    """
+
+    name: ClassVar[str] = "noise"
+    schedule: Schedule
+    range_t: Any
+    pct: float = 0.67
+    std: float = 1.0
+    seed: int = 42
+    kind: str = "normal"
+    generator: str = "lrkit"
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+        span = self.range_t
+        if isinstance(span, Sequence) and not isinstance(span, (str, bytes)):
+            if len(span) != 2:
+                raise ValueError(f"range_t must be a start or a (start, end) pair, got {span!r}")
+            start = v.real_or_int("range_t[0]", span[0], minimum=0.0)
+            end = v.real_or_int("range_t[1]", span[1], minimum=0.0)
+            if end <= start:
+                raise ValueError(f"range_t must have start < end, got {span!r}")
+            _set(self, "range_t", (start, end))
+        else:
+            _set(self, "range_t", v.real_or_int("range_t", span, minimum=0.0))
+        _set(self, "pct", v.real_or_int("pct", self.pct, minimum=0.0, strict_minimum=True))
+        _set(self, "std", v.real_or_int("std", self.std, minimum=0.0, strict_minimum=True))
+        _set(self, "seed", v.integer("seed", self.seed))
+        v.choice("kind", self.kind, ("normal", "uniform"))
+        if self.generator not in _NOISE_GENERATORS:
+            home = _GENERATOR_HOMES.get(self.generator)
+            hint = f"; import {home} to register it" if home else ""
+            raise ValueError(
+                f"generator must be one of {', '.join(map(repr, sorted(_NOISE_GENERATORS)))}; "
+                f"got {self.generator!r}{hint}"
+            )
+
+    def _in_range(self, t: Any) -> Any:
+        if isinstance(self.range_t, tuple):
+            return (self.range_t[0] <= t) & (t < self.range_t[1])
+        return t >= self.range_t
+
+    def _draw(self, keys: np.ndarray) -> np.ndarray:
+        return _NOISE_GENERATORS[self.generator](keys, self.kind, float(self.pct), float(self.std))
+
+    def relative_noise(self, t: float) -> float:
+        """The relative noise ``n`` applied at time ``t`` (0.0 outside ``range_t``)."""
+        if not self._in_range(t):
+            return 0.0
+        return float(self._draw(np.array([self.seed + math.floor(t)], dtype=np.int64))[0])
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        value = self.schedule._value(xp, t, base)
+        if xp is SCALAR:
+            n = self.relative_noise(t)
+            return value + value * n if n else value
+        times = np.asarray(array_api_compat.to_device(t, "cpu"), dtype=np.float64)
+        mask = self._in_range(times)
+        rel = np.zeros(times.shape, dtype=np.float64)
+        if mask.any():
+            rel[mask] = self._draw(self.seed + np.floor(times[mask]).astype(np.int64))
+        rel = xp.asarray(rel, dtype=t.dtype, device=array_api_compat.device(t))
+        return value + value * rel
+
+
+@schedule_class
+class Clamp(Schedule):
+    """``schedule`` kept within absolute bounds.
+
+    ``v(t) = min(max(schedule(t), min_value), max_value)`` (a bound left ``None`` is not applied)
+
+    >>> from lrkit import exponential
+    >>> s = clamp(exponential(gamma=0.5), min_value=0.2)
+    >>> [s(t) for t in range(4)]
+    [1.0, 0.5, 0.25, 0.2]
+    """
+
+    name: ClassVar[str] = "clamp"
+    schedule: Schedule
+    min_value: float | None = None
+    max_value: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+        if self.min_value is None and self.max_value is None:
+            raise ValueError("clamp needs min_value, max_value or both; got neither")
+        for field in ("min_value", "max_value"):
+            if getattr(self, field) is not None:
+                _set(self, field, v.real_or_int(field, getattr(self, field)))
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValueError(f"min_value must be <= max_value, got {self.min_value!r} > {self.max_value!r}")
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        value = self.schedule._value(xp, t, base)
+        if self.min_value is not None:
+            value = xp.maximum(value, self.min_value)
+        if self.max_value is not None:
+            value = xp.minimum(value, self.max_value)
+        return value
+
+
+@schedule_class
+class Scale(Schedule):
+    """``schedule`` multiplied by a number; ``0.5 * s`` builds one.
+
+    ``v(t) = factor * schedule(t)``
+
+    >>> from lrkit import constant
+    >>> (0.5 * constant())(3, base=0.2)
+    0.1
+    """
+
+    name: ClassVar[str] = "scale"
+    schedule: Schedule
+    factor: float
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+        _set(self, "factor", v.real_or_int("factor", self.factor))
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        return self.factor * self.schedule._value(xp, t, base)
+
+    def __repr__(self) -> str:
+        return f"{self.factor!r} * {self.schedule!r}"
+
+
+def _sequence_of(name: str, value: Any) -> tuple[Any, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a list, got {value!r}")
+    return tuple(value)
+
+
+# The public factories are the classes under the names users call.
+warmup = Warmup
+sequence = Sequential
+cycles = Cycles
+noise = Noise
+clamp = Clamp
+scale = Scale
