@@ -1,0 +1,13 @@
+"""lrkit's torch layer: drive optimizer param groups with lrkit schedules.
+
+Importing it also registers ``noise(..., generator="torch")``, which draws the very numbers
+timm draws (a ``torch.Generator`` seeded with ``seed + t``).
+"""
+
+from lrkit.combinators import register_noise_generator
+from lrkit.torch._noise import torch_noise
+from lrkit.torch.scheduler import Scheduler
+
+register_noise_generator("torch", torch_noise)
+
+__all__ = ["Scheduler", "torch_noise"]

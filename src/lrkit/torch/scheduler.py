@@ -1,0 +1,347 @@
+"""The torch driver: writes schedule values into an optimizer's param groups.
+
+One :class:`Scheduler` drives any number of param-group fields (``lr``, ``momentum``,
+``weight_decay``, ``beta1``/``beta2`` of ``betas``, or any other number a group holds), with one
+schedule for all groups or one per group. Time is explicit (timm's ``step(epoch)`` and
+``step_update(num_updates)``) or counted (torch's bare ``step()``), and every value written is
+the schedule evaluated afresh at that time, so a resumed run reproduces the same bits.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch.optim.lr_scheduler import LRScheduler
+
+from lrkit import _validate as v
+from lrkit.schedule import Schedule
+
+__all__ = ["Scheduler"]
+
+_FORMAT = "lrkit.torch.Scheduler/1"
+_TUPLE_FIELDS = {"beta1": ("betas", 0), "beta2": ("betas", 1)}
+
+
+@dataclass
+class _Field:
+    """One scheduled param-group field: where it lives, its schedules and base values."""
+
+    name: str
+    key: str
+    index: int | None
+    schedules: tuple[Schedule, ...]
+    bases: list[float]
+    scaled: bool
+
+    @property
+    def initial_key(self) -> str:
+        return f"initial_{self.name}"
+
+
+class Scheduler(LRScheduler):
+    """Drive param-group fields of ``optimizer`` with lrkit schedules.
+
+    >>> import torch, lrkit
+    >>> from lrkit.torch import Scheduler
+    >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    >>> sched = Scheduler(opt, lr=lrkit.step(decay_t=2, decay_rate=0.5))
+    >>> [round(g["lr"], 6) for g in opt.param_groups]
+    [0.1]
+    >>> for epoch in range(1, 4):
+    ...     sched.step(epoch)
+    >>> sched.get_last_lr()
+    [0.05]
+
+    Args:
+        optimizer: the optimizer whose ``param_groups`` are written.
+        unit: what ``t`` counts in the schedules: ``"epoch"`` or ``"update"``.
+        updates_per_epoch: with ``unit="epoch"``, lets ``step_update(n)`` evaluate at the
+            fractional epoch ``n / updates_per_epoch`` (smooth per-update values); with
+            ``unit="update"``, lets ``step(epoch)`` evaluate at ``epoch * updates_per_epoch``.
+        **fields: ``field=schedule`` or ``field=[schedule_per_group, ...]``. ``beta1`` and
+            ``beta2`` address the ``betas`` pair.
+
+    The base value of each group and field is ``group["initial_<field>"]``, set from the
+    group's current value when missing (as timm and torch do). A group's ``lr_scale``
+    multiplies its lr. Construction writes every value at ``t = 0``; it never steps or
+    patches the optimizer. A tensor value (``lr=torch.tensor(1e-3)``) is updated in place.
+
+    Stepping: ``step(epoch)`` is honoured when ``t`` counts epochs (or ``updates_per_epoch``
+    converts it) and ignored otherwise; ``step_update(num_updates)`` likewise for updates.
+    A training loop can call both, as timm's does, and the scheduler follows the one that
+    matches its unit. A bare ``step()`` advances by one update when the scheduler knows
+    updates (``unit="update"`` or ``updates_per_epoch`` given), else by one epoch.
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        *,
+        unit: str = "epoch",
+        updates_per_epoch: int | None = None,
+        **fields: Schedule | Sequence[Schedule],
+    ) -> None:
+        # LRScheduler.__init__ is deliberately not called: it steps once and wraps
+        # optimizer.step, neither of which a pure-function driver wants.
+        if not hasattr(optimizer, "param_groups"):
+            raise TypeError(f"optimizer must be a torch optimizer, got {optimizer!r}")
+        if not fields:
+            raise ValueError("give at least one field to schedule, e.g. Scheduler(optimizer, lr=schedule)")
+        self.optimizer = optimizer
+        self.unit = v.choice("unit", unit, ("epoch", "update"))
+        self.updates_per_epoch = (
+            None
+            if updates_per_epoch is None
+            else v.integer("updates_per_epoch", updates_per_epoch, minimum=1)
+        )
+        groups = optimizer.param_groups
+        self._num_groups = len(groups)
+        self._fields = [self._bind(name, value, groups) for name, value in fields.items()]
+        # Only once every field is known to be valid does the optimizer change.
+        for field in self._fields:
+            for group, base in zip(groups, field.bases, strict=True):
+                group.setdefault(field.initial_key, base)
+        self._ticks: float = 0
+        self._t: float = 0
+        self._last: dict[str, list[float]] = {}
+        self._apply(0)
+
+    # -- construction -------------------------------------------------------------------------
+
+    def _bind(self, name: str, value: Any, groups: list[dict[str, Any]]) -> _Field:
+        key, index = _TUPLE_FIELDS.get(name, (name, None))
+        for i, group in enumerate(groups):
+            if key not in group:
+                known = ", ".join(k for k in group if k != "params")
+                raise ValueError(
+                    f"{name}: param group {i} has no {key!r} to schedule (it has: {known})"
+                    + ("; Adam-style optimizers schedule momentum as beta1" if name == "momentum" else "")
+                )
+            current = group[key] if index is None else group[key][index]
+            if not isinstance(current, (int, float, torch.Tensor)) or isinstance(current, bool):
+                raise TypeError(f"{name}: param group {i} holds {current!r}, not a number")
+        schedules = self._per_group(name, value)
+        initial_key = f"initial_{name}"
+        bases = [
+            float(
+                group[initial_key]
+                if initial_key in group
+                else (group[key] if index is None else group[key][index])
+            )
+            for group in groups
+        ]
+        return _Field(name, key, index, schedules, bases, scaled=name == "lr")
+
+    def _per_group(self, name: str, value: Any) -> tuple[Schedule, ...]:
+        if isinstance(value, Schedule):
+            return (value,) * self._num_groups
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+            raise TypeError(f"{name} must be an lrkit schedule or a list of them, got {value!r}")
+        if len(value) != self._num_groups:
+            raise ValueError(
+                f"{name}: got {len(value)} schedules for {self._num_groups} param groups; "
+                "give one schedule, or one per group"
+            )
+        for i, schedule in enumerate(value):
+            if not isinstance(schedule, Schedule):
+                raise TypeError(f"{name}[{i}] must be an lrkit schedule, got {schedule!r}")
+        return tuple(value)
+
+    # -- stepping -----------------------------------------------------------------------------
+
+    def step(self, epoch: float | None = None, metric: float | None = None) -> None:  # type: ignore[override]
+        """Advance to ``epoch`` (timm style), or by one tick when no epoch is given (torch style)."""
+        self.metric = metric
+        if epoch is None:
+            self._ticks += 1
+            self._apply(self._time_of_ticks(self._ticks))
+            return
+        epoch = _time("epoch", epoch)
+        upe = self.updates_per_epoch
+        if self.unit == "epoch":
+            self._ticks = epoch * upe if upe else epoch
+            self._apply(epoch)
+        elif upe:
+            self._ticks = epoch * upe
+            self._apply(epoch * upe)
+
+    def step_update(self, num_updates: float, metric: float | None = None) -> None:
+        """Advance to ``num_updates`` optimizer updates (timm style)."""
+        self.metric = metric
+        num_updates = _time("num_updates", num_updates)
+        if self.unit == "update":
+            self._ticks = num_updates
+            self._apply(num_updates)
+        elif self.updates_per_epoch:
+            self._ticks = num_updates
+            self._apply(num_updates / self.updates_per_epoch)
+
+    def _time_of_ticks(self, ticks: float) -> float:
+        if self.unit == "epoch" and self.updates_per_epoch:
+            return ticks / self.updates_per_epoch
+        return ticks
+
+    def _apply(self, t: float) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != self._num_groups:
+            raise RuntimeError(
+                f"the optimizer now has {len(groups)} param groups, the scheduler was built for "
+                f"{self._num_groups}; build a new Scheduler after add_param_group()"
+            )
+        for field in self._fields:
+            values = []
+            for group, schedule, base in zip(groups, field.schedules, field.bases, strict=True):
+                value = schedule(t, base)
+                if field.scaled and "lr_scale" in group:
+                    value = value * group["lr_scale"]
+                _write(group, field.key, field.index, value)
+                values.append(value)
+            self._last[field.name] = values
+        self._t = t
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @property
+    def t(self) -> float:
+        """The schedule time of the values last written."""
+        return self._t
+
+    @property
+    def last_epoch(self) -> float:  # type: ignore[override]
+        """The tick count (updates or epochs) that a bare ``step()`` continues from."""
+        return self._ticks
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(field.name for field in self._fields)
+
+    def schedules(self, field: str = "lr") -> tuple[Schedule, ...]:
+        """The schedule of each param group for ``field``."""
+        return self._field(field).schedules
+
+    def get_last_lr(self) -> list[float]:
+        """The lr of each group as last written (the group's current lr if lr is not scheduled)."""
+        if "lr" in self._last:
+            return list(self._last["lr"])
+        return [float(group["lr"]) for group in self.optimizer.param_groups]
+
+    def get_last_values(self, field: str = "lr") -> list[float]:
+        """The values of ``field`` last written, one per group."""
+        self._field(field)
+        return list(self._last[field])
+
+    def _field(self, name: str) -> _Field:
+        for field in self._fields:
+            if field.name == name:
+                return field
+        raise ValueError(f"field {name!r} is not scheduled; scheduled: {', '.join(self.fields)}")
+
+    def __repr__(self) -> str:
+        parts = []
+        for field in self._fields:
+            unique = set(field.schedules)
+            shown = repr(field.schedules[0]) if len(unique) == 1 else repr(list(field.schedules))
+            parts.append(f"{field.name}={shown}")
+        upe = f", updates_per_epoch={self.updates_per_epoch}" if self.updates_per_epoch else ""
+        return f"Scheduler({', '.join(parts)}, unit={self.unit!r}{upe}; t={self._t!r})"
+
+    # -- checkpoints --------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a resumed run needs: the time, the base values and what was scheduled."""
+        return {
+            "format": _FORMAT,
+            "unit": self.unit,
+            "updates_per_epoch": self.updates_per_epoch,
+            "ticks": self._ticks,
+            "t": self._t,
+            "num_groups": self._num_groups,
+            "fields": {
+                field.name: {
+                    "schedules": [_fingerprint(s) for s in field.schedules],
+                    "bases": list(field.bases),
+                }
+                for field in self._fields
+            },
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a :meth:`state_dict` and write the values at its time into the optimizer.
+
+        A state from a different schedule, field set, unit or number of param groups is
+        refused with ``ValueError`` before anything changes.
+        """
+        state = state_dict
+        if not isinstance(state, Mapping) or state.get("format") != _FORMAT:
+            raise ValueError(f"not an lrkit.torch.Scheduler state_dict (format {_FORMAT!r} expected)")
+        problems = []
+        if state["num_groups"] != self._num_groups:
+            problems.append(f"{state['num_groups']} param groups in the checkpoint, {self._num_groups} here")
+        for key in ("unit", "updates_per_epoch"):
+            if state[key] != getattr(self, key):
+                problems.append(f"{key} is {state[key]!r} in the checkpoint, {getattr(self, key)!r} here")
+        saved_fields = state["fields"]
+        if set(saved_fields) != set(self.fields):
+            problems.append(f"fields {sorted(saved_fields)} in the checkpoint, {sorted(self.fields)} here")
+        elif not problems:
+            for field in self._fields:
+                saved = saved_fields[field.name]["schedules"]
+                mine = [_fingerprint(s) for s in field.schedules]
+                for i, (a, b) in enumerate(zip(saved, mine, strict=True)):
+                    if a != b:
+                        problems.append(f"{field.name} of group {i}: checkpoint has {a}, this scheduler {b}")
+        if problems:
+            raise ValueError("cannot load this scheduler state: " + "; ".join(problems))
+        groups = self.optimizer.param_groups
+        for field in self._fields:
+            field.bases = [float(b) for b in saved_fields[field.name]["bases"]]
+            for group, base in zip(groups, field.bases, strict=True):
+                group[field.initial_key] = base
+        self._ticks = state["ticks"]
+        self._apply(state["t"])
+
+
+def _fingerprint(schedule: Schedule) -> Any:
+    try:
+        return schedule.to_dict()
+    except TypeError:
+        return {"repr": repr(schedule)}
+
+
+def _time(name: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if isinstance(value, torch.Tensor):
+        value = value.item()
+    try:
+        number: float = operator.index(value)
+    except TypeError:
+        number = v.real(name, value)
+    if not 0 <= number < math.inf:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return number
+
+
+def _write(group: dict[str, Any], key: str, index: int | None, value: float) -> None:
+    # A tensor is filled in place, never replaced by a float: compiled optimizer steps and
+    # CUDA graphs hold on to that very tensor.
+    if index is None:
+        current = group[key]
+        if isinstance(current, torch.Tensor):
+            current.fill_(value)
+        else:
+            group[key] = value
+        return
+    pair = group[key]
+    current = pair[index]
+    if isinstance(current, torch.Tensor):
+        current.fill_(value)
+    else:
+        items = list(pair)
+        items[index] = value
+        group[key] = type(pair)(items) if isinstance(pair, tuple) else items

@@ -1,0 +1,423 @@
+"""lrkit.torch.Scheduler: fields, per-group schedules, stepping styles, tensors, checkpoints."""
+
+import importlib.util
+import io
+import pathlib
+import sys
+import types
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import lrkit  # noqa: E402
+from lrkit.torch import Scheduler  # noqa: E402
+
+
+def sgd(groups=3, lr=0.1, momentum=0.9, **extra):
+    params = [{"params": [torch.zeros(2, requires_grad=True)], "lr": lr * (i + 1)} for i in range(groups)]
+    return torch.optim.SGD(params, lr=lr, momentum=momentum, **extra)
+
+
+def adam(lr=1e-3, **kwargs):
+    return torch.optim.Adam([torch.zeros(2, requires_grad=True)], lr=lr, **kwargs)
+
+
+COSINE = lrkit.warmup(lrkit.cosine(t_initial=20, lr_min=1e-4), warmup_t=3, warmup_lr_init=1e-5)
+
+
+def group_values(opt, key="lr"):
+    return [g[key] for g in opt.param_groups]
+
+
+# -- what gets written ---------------------------------------------------------------------------
+
+
+def test_construction_writes_the_value_at_t0_and_sets_initial_fields():
+    opt = sgd()
+    Scheduler(opt, lr=COSINE)
+    assert group_values(opt) == [1e-5] * 3  # the warmup start, not the optimizer's lr
+    assert group_values(opt, "initial_lr") == [0.1, 0.2, 0.30000000000000004]
+
+
+def test_existing_initial_lr_is_the_base():
+    opt = sgd(groups=1)
+    opt.param_groups[0]["initial_lr"] = 0.5
+    Scheduler(opt, lr=lrkit.constant(0.5))
+    assert opt.param_groups[0]["lr"] == 0.25
+
+
+def test_driver_equals_the_pure_function_every_step():
+    opt = sgd()
+    sched = Scheduler(opt, lr=COSINE, momentum=lrkit.linear(t_initial=10, start_factor=1.0, end_factor=0.5))
+    bases = group_values(opt, "initial_lr")
+    for epoch in range(1, 30):
+        sched.step(epoch)
+        assert group_values(opt) == [COSINE(epoch, b) for b in bases]
+        expected_m = lrkit.linear(t_initial=10, start_factor=1.0, end_factor=0.5)(epoch, 0.9)
+        assert group_values(opt, "momentum") == [expected_m] * 3
+        assert sched.get_last_lr() == group_values(opt)
+        assert sched.get_last_values("momentum") == group_values(opt, "momentum")
+
+
+def test_per_group_schedules():
+    opt = sgd()
+    schedules = [lrkit.constant(), lrkit.step(decay_t=2, decay_rate=0.5), lrkit.exponential(gamma=0.9)]
+    sched = Scheduler(opt, lr=schedules, unit="update")
+    for n in range(1, 6):
+        sched.step_update(n)
+        assert group_values(opt) == [s(n, b) for s, b in zip(schedules, [0.1, 0.2, 0.30000000000000004])]
+    assert sched.schedules("lr") == tuple(schedules)
+
+
+@pytest.mark.parametrize(
+    ("field", "key", "index"),
+    [
+        ("beta1", "betas", 0),
+        ("beta2", "betas", 1),
+        ("weight_decay", "weight_decay", None),
+        ("eps", "eps", None),
+    ],
+)
+def test_adam_fields(field, key, index):
+    opt = adam(weight_decay=0.01)
+    before = opt.param_groups[0][key]
+    base = before if index is None else before[index]
+    schedule = lrkit.linear(t_initial=4, start_factor=1.0, end_factor=0.5)
+    sched = Scheduler(opt, **{field: schedule}, unit="update")
+    for n in range(6):
+        sched.step_update(n)
+        now = opt.param_groups[0][key]
+        assert (now if index is None else now[index]) == schedule(n, base)
+    if index is not None:
+        # The other entry of the pair is left alone and the pair stays a tuple.
+        assert isinstance(opt.param_groups[0][key], tuple)
+        assert opt.param_groups[0][key][1 - index] == before[1 - index]
+
+
+def test_lr_scale_multiplies_the_lr_only():
+    opt = sgd(groups=2)
+    opt.param_groups[1]["lr_scale"] = 0.25
+    sched = Scheduler(opt, lr=lrkit.cosine(t_initial=10), momentum=lrkit.constant(0.5))
+    sched.step(4)
+    assert opt.param_groups[1]["lr"] == lrkit.cosine(t_initial=10)(4, 0.2) * 0.25
+    assert opt.param_groups[1]["momentum"] == 0.45
+    assert sched.get_last_lr()[1] == opt.param_groups[1]["lr"]
+
+
+# -- stepping styles ---------------------------------------------------------------------------
+
+
+def test_timm_style_loop_epoch_unit_ignores_updates():
+    opt = sgd(groups=1)
+    sched = Scheduler(opt, lr=lrkit.step(decay_t=2, decay_rate=0.5))
+    sched.step_update(123)  # an epoch scheduler without updates_per_epoch listens to epochs only
+    assert opt.param_groups[0]["lr"] == 0.1
+    sched.step(2)
+    assert opt.param_groups[0]["lr"] == 0.05
+    assert sched.t == 2
+
+
+def test_update_unit_ignores_epochs_without_updates_per_epoch():
+    opt = sgd(groups=1)
+    sched = Scheduler(opt, lr=lrkit.exponential(gamma=0.5), unit="update")
+    sched.step(3)
+    assert opt.param_groups[0]["lr"] == 0.1
+    sched.step_update(3)
+    assert opt.param_groups[0]["lr"] == 0.1 * 0.5**3
+
+
+def test_updates_per_epoch_gives_fractional_epochs():
+    opt = sgd(groups=1)
+    schedule = lrkit.cosine(t_initial=5)
+    sched = Scheduler(opt, lr=schedule, unit="epoch", updates_per_epoch=4)
+    sched.step_update(6)
+    assert sched.t == 1.5
+    assert opt.param_groups[0]["lr"] == schedule(1.5, 0.1)
+    sched.step(2)  # the end-of-epoch call agrees with the update count
+    assert sched.t == 2 and sched.last_epoch == 8
+    sched.step()  # a bare step is one update when updates are known
+    assert sched.t == 9 / 4
+
+
+def test_update_unit_with_updates_per_epoch_converts_epochs():
+    opt = sgd(groups=1)
+    sched = Scheduler(opt, lr=lrkit.exponential(gamma=0.9), unit="update", updates_per_epoch=10)
+    sched.step(2)
+    assert sched.t == 20
+
+
+def test_bare_step_counts_like_torch():
+    opt = sgd(groups=1)
+    schedule = lrkit.step(decay_t=30, decay_rate=0.1)
+    sched = Scheduler(opt, lr=schedule)
+    seen = []
+    for _ in range(65):
+        seen.append(opt.param_groups[0]["lr"])
+        sched.step()
+    assert seen == [schedule(e, 0.1) for e in range(65)]
+    # Compare with torch's own StepLR, the loop of seed 001.
+    opt_t = sgd(groups=1)
+    torch_sched = torch.optim.lr_scheduler.StepLR(opt_t, step_size=30, gamma=0.1)
+    theirs = []
+    for _ in range(65):
+        theirs.append(opt_t.param_groups[0]["lr"])
+        opt_t.step()
+        torch_sched.step()
+    assert seen == pytest.approx(theirs, rel=1e-12)
+
+
+def test_bare_step_continues_from_explicit_time():
+    opt = sgd(groups=1)
+    sched = Scheduler(opt, lr=lrkit.exponential(gamma=0.5), unit="update")
+    sched.step_update(10)
+    sched.step()
+    assert sched.t == 11
+
+
+@pytest.mark.parametrize("bad", [-1, float("nan"), float("inf"), True, "3"])
+def test_bad_times_are_refused(bad):
+    sched = Scheduler(sgd(groups=1), lr=lrkit.constant(), unit="update")
+    with pytest.raises((ValueError, TypeError), match="num_updates"):
+        sched.step_update(bad)
+
+
+def test_numpy_and_torch_integers_are_times():
+    np = pytest.importorskip("numpy")
+    sched = Scheduler(sgd(groups=1), lr=lrkit.exponential(gamma=0.5))
+    sched.step(np.int64(2))
+    sched.step(torch.tensor(3))
+    assert sched.t == 3
+
+
+# -- tensors -----------------------------------------------------------------------------------
+
+
+def test_tensor_lr_is_updated_in_place():
+    lr = torch.tensor(1e-3)
+    opt = adam(lr=lr)
+    schedule = lrkit.exponential(gamma=0.5)
+    sched = Scheduler(opt, lr=schedule, unit="update")
+    for n in range(1, 4):
+        sched.step_update(n)
+        assert opt.param_groups[0]["lr"] is lr
+        assert lr.item() == pytest.approx(schedule(n, 1e-3), rel=1e-6)  # float32 storage
+    assert opt.param_groups[0]["initial_lr"] == pytest.approx(1e-3, rel=1e-7)
+
+
+def test_tensor_betas_are_updated_in_place():
+    beta1 = torch.tensor(0.9)
+    opt = adam(lr=torch.tensor(1e-3), betas=(beta1, torch.tensor(0.999)))
+    sched = Scheduler(opt, beta1=lrkit.linear(t_initial=2, start_factor=1.0, end_factor=0.5), unit="update")
+    sched.step_update(2)
+    assert opt.param_groups[0]["betas"][0] is beta1
+    assert beta1.item() == pytest.approx(0.45)
+
+
+def test_optimizer_still_steps_with_scheduled_tensor_lr():
+    param = torch.nn.Parameter(torch.ones(3))
+    opt = torch.optim.Adam([param], lr=torch.tensor(0.1))
+    sched = Scheduler(opt, lr=lrkit.cosine(t_initial=10), unit="update")
+    for n in range(3):
+        opt.zero_grad()
+        (param**2).sum().backward()
+        opt.step()
+        sched.step_update(n + 1)
+    assert torch.all(param < 1)
+
+
+# -- construction errors -----------------------------------------------------------------------
+
+
+def test_is_an_lr_scheduler_without_its_side_effects():
+    opt = sgd(groups=1)
+    step_before = opt.step
+    sched = Scheduler(opt, lr=lrkit.constant())
+    assert isinstance(sched, torch.optim.lr_scheduler.LRScheduler)
+    assert opt.step == step_before  # not wrapped
+    assert sched.t == 0 and sched.last_epoch == 0  # not stepped
+
+
+def test_errors_name_the_field_and_change_nothing():
+    opt = adam()
+    before = [dict(g) for g in opt.param_groups]
+    with pytest.raises(ValueError, match="momentum.*beta1"):
+        Scheduler(opt, lr=lrkit.constant(), momentum=lrkit.constant())
+    assert [dict(g) for g in opt.param_groups] == before  # no initial_lr left behind
+    with pytest.raises(ValueError, match="lr: got 2 schedules for 3 param groups"):
+        Scheduler(sgd(), lr=[lrkit.constant(), lrkit.constant()])
+    with pytest.raises(TypeError, match=r"lr\[1\] must be an lrkit schedule"):
+        Scheduler(sgd(groups=2), lr=[lrkit.constant(), 0.1])
+    with pytest.raises(TypeError, match="lr must be an lrkit schedule"):
+        Scheduler(sgd(), lr=0.1)
+    with pytest.raises(ValueError, match="at least one field"):
+        Scheduler(sgd())
+    with pytest.raises(ValueError, match="unit"):
+        Scheduler(sgd(), lr=lrkit.constant(), unit="epochs")
+    with pytest.raises(ValueError, match="updates_per_epoch"):
+        Scheduler(sgd(), lr=lrkit.constant(), updates_per_epoch=0)
+    with pytest.raises(TypeError, match="nesterov.*not a number"):
+        Scheduler(sgd(), nesterov=lrkit.constant())
+
+
+def test_adding_a_group_afterwards_is_an_error():
+    opt = sgd(groups=1)
+    sched = Scheduler(opt, lr=lrkit.constant())
+    opt.add_param_group({"params": [torch.zeros(1, requires_grad=True)]})
+    with pytest.raises(RuntimeError, match="2 param groups"):
+        sched.step()
+
+
+# -- checkpoints -------------------------------------------------------------------------------
+
+
+def build(groups=3):
+    opt = sgd(groups=groups)
+    schedule = lrkit.noise(
+        lrkit.cycles(lrkit.cosine(t_initial=7, lr_min=1e-4), cycle_mul=1.5, cycle_decay=0.7, cycle_limit=4),
+        range_t=(0, 25),
+        pct=0.2,
+    )
+    momenta = [lrkit.linear(t_initial=10, start_factor=1.0, end_factor=0.9)] * groups
+    return opt, Scheduler(opt, lr=schedule, momentum=momenta, unit="epoch", updates_per_epoch=5)
+
+
+def test_state_dict_round_trip_continues_exactly():
+    opt, sched = build()
+    reference = []
+    for n in range(1, 120):
+        sched.step_update(n)
+        reference.append((group_values(opt), group_values(opt, "momentum")))
+
+    opt, sched = build()
+    for n in range(1, 50):
+        sched.step_update(n)
+    buffer = io.BytesIO()
+    torch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, buffer)
+    buffer.seek(0)
+    saved = torch.load(buffer, weights_only=True)
+
+    opt2, sched2 = build()
+    opt2.load_state_dict(saved["optimizer"])
+    sched2.load_state_dict(saved["scheduler"])
+    assert sched2.t == sched.t and sched2.last_epoch == sched.last_epoch
+    resumed = []
+    for _ in range(50, 120):
+        sched2.step()
+        resumed.append((group_values(opt2), group_values(opt2, "momentum")))
+    assert resumed == reference[49:]
+
+
+def test_load_restores_bases_from_the_checkpoint():
+    opt, sched = build(groups=1)
+    sched.step(3)
+    state = sched.state_dict()
+    fresh = sgd(groups=1, lr=0.7)  # a different lr in the new process
+    sched2 = Scheduler(
+        fresh,
+        lr=sched.schedules("lr")[0],
+        momentum=sched.schedules("momentum"),
+        unit="epoch",
+        updates_per_epoch=5,
+    )
+    sched2.load_state_dict(state)
+    assert fresh.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
+    assert fresh.param_groups[0]["initial_lr"] == 0.1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda: build(groups=2), "param groups"),
+        (
+            lambda: (
+                lambda o: (
+                    o,
+                    Scheduler(
+                        o, lr=lrkit.constant(), momentum=lrkit.constant(), unit="epoch", updates_per_epoch=5
+                    ),
+                )
+            )(sgd()),
+            "lr of group 0",
+        ),
+        (lambda: (lambda o: (o, Scheduler(o, lr=lrkit.constant())))(sgd()), "fields"),
+        (
+            lambda: (
+                lambda o: (o, Scheduler(o, lr=lrkit.constant(), momentum=lrkit.constant(), unit="update"))
+            )(sgd()),
+            "unit",
+        ),
+    ],
+)
+def test_mismatched_checkpoints_are_refused_whole(change, message):
+    _, sched = build()
+    sched.step(4)
+    state = sched.state_dict()
+    opt, other = change()
+    before = [dict(g) for g in opt.param_groups]
+    t_before = other.t
+    with pytest.raises(ValueError, match=message):
+        other.load_state_dict(state)
+    assert [dict(g) for g in opt.param_groups] == before and other.t == t_before
+
+
+def test_not_a_state_dict():
+    with pytest.raises(ValueError, match="not an lrkit"):
+        Scheduler(sgd(), lr=lrkit.constant()).load_state_dict({"last_epoch": 3})
+
+
+def test_from_callable_schedules_checkpoint_by_name():
+    def warm(t):
+        return min(1.0, (t + 1) / 5)
+
+    opt = sgd(groups=1)
+    sched = Scheduler(opt, lr=lrkit.from_callable(warm))
+    sched.step(2)
+    state = sched.state_dict()
+    other = Scheduler(sgd(groups=1), lr=lrkit.from_callable(warm))
+    other.load_state_dict(state)
+    assert other.get_last_lr() == sched.get_last_lr()
+
+
+# -- noise drawn as timm draws it ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def timm_scheduler():
+    spec = importlib.util.find_spec("timm")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("timm is not installed")
+    # `import timm` needs torchvision; timm.scheduler needs only torch, so register a bare
+    # package whose path is timm's folder and import the subpackage through it.
+    saved = {k: v for k, v in sys.modules.items() if k == "timm" or k.startswith("timm.")}
+    bare = types.ModuleType("timm")
+    bare.__path__ = [str(pathlib.Path(list(spec.submodule_search_locations)[0]))]
+    sys.modules["timm"] = bare
+    try:
+        yield importlib.import_module("timm.scheduler")
+    finally:
+        for key in [k for k in sys.modules if k == "timm" or k.startswith("timm.")]:
+            del sys.modules[key]
+        sys.modules.update(saved)
+
+
+@pytest.mark.parametrize("kind", ["normal", "uniform"])
+@pytest.mark.parametrize(("pct", "std", "seed"), [(0.67, 1.0, 42), (0.1, 1.0, 7), (0.3, 0.5, 123)])
+def test_torch_generator_matches_timm(timm_scheduler, kind, pct, std, seed):
+    opt = sgd(groups=1)
+    theirs = timm_scheduler.StepLRScheduler(
+        opt,
+        decay_t=1000,
+        decay_rate=1.0,
+        noise_range_t=(0, 200),
+        noise_pct=pct,
+        noise_std=std,
+        noise_seed=seed,
+    )
+    theirs.noise_type = kind  # StepLRScheduler does not take it, but its base class reads it
+    ours = lrkit.noise(
+        lrkit.constant(), range_t=(0, 200), pct=pct, std=std, seed=seed, kind=kind, generator="torch"
+    )
+    for t in range(0, 220, 3):
+        theirs.step(t)
+        assert opt.param_groups[0]["lr"] == ours(t, 0.1)
