@@ -66,7 +66,9 @@ def test_per_group_schedules():
     sched = Scheduler(opt, lr=schedules, unit="update")
     for n in range(1, 6):
         sched.step_update(n)
-        assert group_values(opt) == [s(n, b) for s, b in zip(schedules, [0.1, 0.2, 0.30000000000000004])]
+        assert group_values(opt) == [
+            s(n, b) for s, b in zip(schedules, [0.1, 0.2, 0.30000000000000004], strict=True)
+        ]
     assert sched.schedules("lr") == tuple(schedules)
 
 
@@ -241,10 +243,10 @@ def test_is_an_lr_scheduler_without_its_side_effects():
 def test_errors_name_the_field_and_change_nothing():
     opt = adam()
     before = [dict(g) for g in opt.param_groups]
-    with pytest.raises(ValueError, match="momentum.*beta1"):
+    with pytest.raises(ValueError, match=r"momentum.*beta1"):
         Scheduler(opt, lr=lrkit.constant(), momentum=lrkit.constant())
     assert [dict(g) for g in opt.param_groups] == before  # no initial_lr left behind
-    with pytest.raises(ValueError, match="lr: got 2 schedules for 3 param groups"):
+    with pytest.raises(ValueError, match=r"lr: got 2 schedules for 3 param groups"):
         Scheduler(sgd(), lr=[lrkit.constant(), lrkit.constant()])
     with pytest.raises(TypeError, match=r"lr\[1\] must be an lrkit schedule"):
         Scheduler(sgd(groups=2), lr=[lrkit.constant(), 0.1])
@@ -256,7 +258,7 @@ def test_errors_name_the_field_and_change_nothing():
         Scheduler(sgd(), lr=lrkit.constant(), unit="epochs")
     with pytest.raises(ValueError, match="updates_per_epoch"):
         Scheduler(sgd(), lr=lrkit.constant(), updates_per_epoch=0)
-    with pytest.raises(TypeError, match="nesterov.*not a number"):
+    with pytest.raises(TypeError, match=r"nesterov.*not a number"):
         Scheduler(sgd(), nesterov=lrkit.constant())
 
 
@@ -391,7 +393,7 @@ def timm_scheduler():
     # package whose path is timm's folder and import the subpackage through it.
     saved = {k: v for k, v in sys.modules.items() if k == "timm" or k.startswith("timm.")}
     bare = types.ModuleType("timm")
-    bare.__path__ = [str(pathlib.Path(list(spec.submodule_search_locations)[0]))]
+    bare.__path__ = [str(pathlib.Path(next(iter(spec.submodule_search_locations))))]
     sys.modules["timm"] = bare
     try:
         yield importlib.import_module("timm.scheduler")

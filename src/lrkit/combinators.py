@@ -140,6 +140,8 @@ class Cycles(Schedule):
     tanh, poly, linear) is stretched to each cycle's length; any other schedule runs on the
     cycle's local time. After ``cycle_limit`` cycles it holds the shape's floor (the last
     cycle's end value for a schedule without one). ``t_initial`` defaults to the shape's.
+    ``settle_index=False`` keeps the float ``floor(log(...))`` as it falls, as timm does, which
+    can place the first instant of a cycle at the end of the one before.
 
     >>> from lrkit import linear
     >>> s = cycles(linear(t_initial=2), cycle_decay=0.5, cycle_limit=2)
@@ -153,9 +155,11 @@ class Cycles(Schedule):
     cycle_mul: float = 1.0
     cycle_decay: float = 1.0
     cycle_limit: int = 1
+    settle_index: bool = True
 
     def __post_init__(self) -> None:
         _check_schedule("schedule", self.schedule)
+        v.flag("settle_index", self.settle_index)
         if self.t_initial is None:
             if not self.schedule.finite:
                 raise ValueError(
@@ -171,7 +175,7 @@ class Cycles(Schedule):
         _set(
             self,
             "cycle_decay",
-            v.real_or_int("cycle_decay", self.cycle_decay, minimum=0.0, strict_minimum=True),
+            v.real_or_int("cycle_decay", self.cycle_decay, minimum=0.0),
         )
         _set(self, "cycle_limit", v.integer("cycle_limit", self.cycle_limit, minimum=1))
 
@@ -198,6 +202,11 @@ class Cycles(Schedule):
             # (cycle_mul < 1) lands in a cycle past the limit instead of a log domain error.
             position = xp.maximum(1 - t / first * (1 - mul), 1e-300)
             index = xp.floor(xp.log(position) / math.log(mul))
+            if self.settle_index:
+                # The log ratio can round either way at a cycle's first instant (log(243) /
+                # log(3) is 4.999...); settle the index against the cycle starts themselves.
+                index = xp.where(t < (1 - mul**index) / (1 - mul) * first, index - 1, index)
+                index = xp.where(t >= (1 - mul ** (index + 1)) / (1 - mul) * first, index + 1, index)
             length = mul**index * first
             local = t - (1 - mul**index) / (1 - mul) * first
         else:
@@ -372,7 +381,8 @@ class Clamp(Schedule):
             raise ValueError(f"min_value must be <= max_value, got {self.min_value!r} > {self.max_value!r}")
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
-        value = self.schedule._value(xp, t, base)
+        # In t's kind even for an inner constant: torch's maximum() rejects two Python floats.
+        value = self.schedule._value(xp, t, base) + 0.0 * t
         if self.min_value is not None:
             value = xp.maximum(value, self.min_value)
         if self.max_value is not None:
@@ -403,7 +413,10 @@ class Scale(Schedule):
         return self.factor * self.schedule._value(xp, t, base)
 
     def __repr__(self) -> str:
-        return f"{self.factor!r} * {self.schedule!r}"
+        inner = repr(self.schedule)
+        if isinstance(self.schedule, Scale):
+            inner = f"({inner})"  # else 0.5 * 0.5 * s reads back as one scale by 0.25
+        return f"{self.factor!r} * {inner}"
 
 
 def _sequence_of(name: str, value: Any) -> tuple[Any, ...]:

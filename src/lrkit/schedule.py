@@ -156,7 +156,13 @@ class Schedule:
         """Plain JSON data (dicts, lists, strings, numbers) that :func:`from_dict` rebuilds."""
         out: dict[str, Any] = {"type": self.name}
         for field in dataclasses.fields(self):
-            out[field.name] = _plain(getattr(self, field.name))
+            value = getattr(self, field.name)
+            if callable(value) and not isinstance(value, Schedule):
+                raise TypeError(
+                    f"{self!r} holds a Python callable ({field.name}) and cannot be serialized; "
+                    "build it from lrkit's named options to save it in a config or checkpoint"
+                )
+            out[field.name] = _plain(value)
         return out
 
 
@@ -215,7 +221,7 @@ def _from_plain(value: Any) -> Any:
 
 def _scalar_time(t: Any) -> float | None:
     """``t`` as a Python float if it is a scalar (Python, NumPy or 0-d convertible), else None."""
-    if isinstance(t, bool):
+    if isinstance(t, (bool, np.bool_)):
         raise TypeError(f"t must be a number or an array of numbers, got {t!r}")
     if isinstance(t, numbers.Real) or isinstance(t, np.generic):
         try:
@@ -247,6 +253,8 @@ def _evaluate(schedule: Schedule, t: Any, base: Any) -> Any:
         if not array_api_compat.is_array_api_obj(t):
             raise TypeError(f"t must be a number or an array, got {type(t).__name__}: {t!r}")
         xp = array_api_compat.array_namespace(t)
+        if xp.isdtype(t.dtype, "bool"):
+            raise TypeError(f"t must be numbers, got an array of dtype {t.dtype}")
         dtype = _float_dtype(xp, t)
         if t.dtype != dtype:
             t = xp.astype(t, dtype)

@@ -128,9 +128,10 @@ class Step(Schedule):
 class MultiStep(Schedule):
     """Multiply by ``decay_rate`` at each milestone (torch ``MultiStepLR``).
 
-    ``v(t) = base * decay_rate ** #{m in milestones : m <= t}``
+    ``v(t) = base * decay_rate ** #{m in milestones : m <= t + lead_t}``
 
-    A milestone listed twice decays twice, as in torch.
+    A milestone listed twice decays twice, as in torch. ``lead_t`` moves every decay earlier:
+    timm's ``MultiStepLRScheduler`` decays one step before its milestones (``lead_t=1``).
 
     >>> s = multistep(milestones=[2, 4], decay_rate=0.5)
     >>> [s(t) for t in range(6)]
@@ -140,8 +141,10 @@ class MultiStep(Schedule):
     name: ClassVar[str] = "multistep"
     milestones: tuple[float, ...]
     decay_rate: float = 0.1
+    lead_t: float = 0
 
     def __post_init__(self) -> None:
+        _set(self, "lead_t", v.real_or_int("lead_t", self.lead_t, minimum=0.0))
         if isinstance(self.milestones, (str, bytes)) or not isinstance(self.milestones, Sequence):
             raise TypeError(f"milestones must be a sequence of numbers, got {self.milestones!r}")
         milestones = tuple(
@@ -158,8 +161,9 @@ class MultiStep(Schedule):
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         passed = 0.0 * t  # a count in t's dtype (where() on two Python floats would not be)
+        reached = t + self.lead_t if self.lead_t else t
         for milestone in self.milestones:
-            passed = xp.where(t >= milestone, passed + 1.0, passed)
+            passed = xp.where(reached >= milestone, passed + 1.0, passed)
         return base * self.decay_rate**passed
 
 
@@ -341,7 +345,8 @@ class WSD(Schedule):
     ``(1 + t / stable_timescale) ** -0.5`` (rsqrt) or ``** -stable_power`` (power), and ``d`` is
     ``1 - f`` (linear), ``1 - sqrt(f)`` (1-sqrt), ``0.5 * (1 + cos(pi * f))`` (cosine),
     ``1 - f ** decay_power`` (power) or ``(decay_ratio ** f - decay_ratio) / (1 - decay_ratio)``
-    (exp). The warmup is a prefix: build it with :func:`wsd`, which adds one.
+    (exp), or ``decay_fn(f)`` for a callable (which cannot be serialized). The warmup is a
+    prefix: build it with :func:`wsd`, which adds one.
 
     >>> s = WSD(t_initial=10, decay_t=4, decay_fn="linear")
     >>> [s(t) for t in (0, 6, 8, 10)]
@@ -355,7 +360,7 @@ class WSD(Schedule):
     stable_fn: str = "constant"
     stable_timescale: float | None = None
     stable_power: float = 0.5
-    decay_fn: str = "1-sqrt"
+    decay_fn: str | Callable[[float], float] = "1-sqrt"
     decay_power: float = 0.5
     decay_ratio: float = 0.1
 
@@ -367,7 +372,8 @@ class WSD(Schedule):
         _set(self, "decay_t", decay_t)
         _set(self, "lr_min", v.real_or_int("lr_min", self.lr_min, minimum=0.0))
         v.choice("stable_fn", self.stable_fn, _STABLE_FNS)
-        v.choice("decay_fn", self.decay_fn, _DECAY_FNS)
+        if not callable(self.decay_fn):
+            v.choice("decay_fn", self.decay_fn, _DECAY_FNS)
         if self.stable_fn != "constant" or self.stable_timescale is not None:
             if self.stable_timescale is None:
                 raise ValueError(f"stable_fn={self.stable_fn!r} needs a stable_timescale > 0, got None")
@@ -381,11 +387,13 @@ class WSD(Schedule):
 
     def _stable(self, xp: Any, t: Any) -> Any:
         if self.stable_fn == "constant":
-            return 1.0
+            return 1.0 + 0.0 * t  # in t's kind: torch's maximum() rejects two Python floats
         power = 0.5 if self.stable_fn == "rsqrt" else self.stable_power
         return (1.0 + t / self.stable_timescale) ** -power
 
     def _decay(self, xp: Any, frac: Any) -> Any:
+        if callable(self.decay_fn):
+            return _map(self.decay_fn, xp, frac)
         if self.decay_fn == "linear":
             return 1.0 - frac
         if self.decay_fn == "1-sqrt":
@@ -415,7 +423,7 @@ def wsd(
     stable_fn: str = "constant",
     stable_timescale: float | None = None,
     stable_power: float = 0.5,
-    decay_fn: str = "1-sqrt",
+    decay_fn: str | Callable[[float], float] = "1-sqrt",
     decay_power: float = 0.5,
     decay_ratio: float = 0.1,
 ) -> Schedule:
@@ -457,7 +465,8 @@ class OneCycle(Schedule):
     ``three_phase`` at ``pct_start * total_t - 1`` (``lo -> base``),
     ``2 * pct_start * total_t - 2`` (``base -> lo``) and ``total_t - 1`` (``lo -> end``). Within
     a phase from ``a`` to ``b`` at progress ``p``: ``b + (a - b) / 2 * (cos(pi * p) + 1)``
-    (``anneal="cos"``) or ``(b - a) * p + a`` (``"linear"``). ``t`` past ``total_t`` holds.
+    (``anneal="cos"``) or ``(b - a) * p + a`` (``"linear"``). ``t`` past ``total_t - 1`` holds
+    ``end``.
 
     >>> s = one_cycle(total_t=11, pct_start=0.5, anneal="linear", div_factor=10.0)
     >>> round(s(0), 12), round(s(4.5), 12), round(s(10), 12)
@@ -504,7 +513,9 @@ class OneCycle(Schedule):
         return (end - start) * pct + start
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
-        t = xp.minimum(t, self.total_t)
+        # Held from the last phase's end: extrapolating past it (as OneCycleLR does at step
+        # total_steps) leaves [end, base], down to a negative lr with anneal="linear".
+        t = xp.minimum(t, self.total_t - 1)
         phases = self._phases(base)
         begins = [0.0] + [end for end, _, _ in phases[:-1]]
         value = None
@@ -556,7 +567,9 @@ class Cyclic(Schedule):
         if self.mode == "triangular":
             return base + height * 1.0
         if self.mode == "triangular2":
-            return base + height * (1 / (2.0 ** (cycle - 1)))
+            # 2 ** -(c - 1), not 1 / 2 ** (c - 1): the same powers of two, but past cycle 1024
+            # it underflows to 0 where the other overflows (OverflowError on Python floats).
+            return base + height * 2.0 ** (1 - cycle)
         return base + height * self.gamma**t
 
 
@@ -626,11 +639,9 @@ class FromCallable(Schedule):
         v.flag("vectorized", self.vectorized)
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
-        if self.vectorized or xp is SCALAR:
+        if self.vectorized:
             return base * self.fn(t)
-        flat = np.asarray(array_api_compat.to_device(t, "cpu")).ravel().tolist()
-        values = np.asarray([float(self.fn(x)) for x in flat], dtype=np.float64).reshape(tuple(t.shape))
-        return base * xp.asarray(values, dtype=t.dtype, device=array_api_compat.device(t))
+        return base * _map(self.fn, xp, t)
 
     def __repr__(self) -> str:
         fn = self.fn
@@ -643,6 +654,15 @@ class FromCallable(Schedule):
             f"{self!r} wraps a Python callable and cannot be serialized; "
             "build the schedule from lrkit's shapes to save it in a config or checkpoint"
         )
+
+
+def _map(fn: Callable[[float], float], xp: Any, t: Any) -> Any:
+    """``fn`` applied to each element of ``t``: user functions take Python floats."""
+    if xp is SCALAR:
+        return fn(t)
+    flat = np.asarray(array_api_compat.to_device(t, "cpu")).ravel().tolist()
+    values = np.asarray([float(fn(x)) for x in flat], dtype=np.float64).reshape(tuple(t.shape))
+    return xp.asarray(values, dtype=t.dtype, device=array_api_compat.device(t))
 
 
 def _check_length(schedule: Schedule) -> None:

@@ -78,6 +78,9 @@ class Scheduler(LRScheduler):
     updates (``unit="update"`` or ``updates_per_epoch`` given), else by one epoch.
     """
 
+    #: The fields a group's ``lr_scale`` multiplies (timm's twin scales whichever it drives).
+    _lr_scale_fields: tuple[str, ...] = ("lr",)
+
     def __init__(
         self,
         optimizer: torch.optim.Optimizer,
@@ -88,6 +91,17 @@ class Scheduler(LRScheduler):
     ) -> None:
         # LRScheduler.__init__ is deliberately not called: it steps once and wraps
         # optimizer.step, neither of which a pure-function driver wants.
+        self._setup(optimizer, unit, updates_per_epoch, fields)
+        self._apply(0)
+
+    def _setup(
+        self,
+        optimizer: torch.optim.Optimizer,
+        unit: str,
+        updates_per_epoch: int | None,
+        fields: Mapping[str, Any],
+    ) -> None:
+        """Bind ``fields`` to ``optimizer`` without writing any value yet."""
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(f"optimizer must be a torch optimizer, got {optimizer!r}")
         if not fields:
@@ -109,7 +123,6 @@ class Scheduler(LRScheduler):
         self._ticks: float = 0
         self._t: float = 0
         self._last: dict[str, list[float]] = {}
-        self._apply(0)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -135,7 +148,7 @@ class Scheduler(LRScheduler):
             )
             for group in groups
         ]
-        return _Field(name, key, index, schedules, bases, scaled=name == "lr")
+        return _Field(name, key, index, schedules, bases, scaled=name in self._lr_scale_fields)
 
     def _per_group(self, name: str, value: Any) -> tuple[Schedule, ...]:
         if isinstance(value, Schedule):

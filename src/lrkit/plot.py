@@ -1,0 +1,264 @@
+"""Draw schedules with matplotlib, one NumPy evaluation per curve.
+
+matplotlib is imported inside :func:`plot`, so ``import lrkit.plot`` needs only NumPy::
+
+    import lrkit
+    from lrkit.plot import plot
+
+    s = lrkit.warmup(lrkit.cosine(t_initial=100, lr_min=1e-4), warmup_t=10, warmup_lr_init=1e-4)
+    plot(s, t_end=100, base=0.1, updates_per_epoch=10, marks="auto", path="cosine.png")
+
+:func:`auto_marks` reads the times worth a vertical line (warmup ends, restarts, the
+hand-over between pieces of a sequence) from a schedule's structure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from lrkit import _validate as v
+from lrkit.combinators import Cycles, Sequential, Warmup
+from lrkit.schedule import Schedule
+from lrkit.shapes import WSD
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["auto_marks", "plot"]
+
+_FIGSIZE = (7.0, 4.0)
+
+
+def auto_marks(schedule: Schedule, t_end: float | None = None) -> dict[float, str]:
+    """The times worth marking on a plot of ``schedule``, each with a label, in time order.
+
+    Found by walking the schedule's fields: the end of each :func:`lrkit.warmup`, the start of
+    each restart of :func:`lrkit.cycles`, each hand-over of :func:`lrkit.sequence` and the start
+    of a WSD decay, shifted by the prefixes and sequence pieces they sit in. Times are in the
+    schedule's own unit; marks at 0, at or past ``t_end``, or hidden under an outer warmup's
+    ramp are left out.
+
+    >>> import lrkit
+    >>> restarts = lrkit.cycles(lrkit.cosine(t_initial=10), cycle_limit=3)
+    >>> auto_marks(lrkit.warmup(restarts, warmup_t=2, prefix=True))
+    {2.0: 'warmup end', 12.0: 'cycle 2', 22.0: 'cycle 3'}
+    >>> auto_marks(lrkit.warmup(restarts, warmup_t=2, prefix=True), t_end=20)
+    {2.0: 'warmup end', 12.0: 'cycle 2'}
+    """
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"schedule must be an lrkit schedule, got {schedule!r}")
+    limit = math.inf if t_end is None else v.real("t_end", t_end, minimum=0.0)
+    found: dict[float, str] = {}
+    # The walk yields outer marks before inner ones, so where two coincide the outer label wins.
+    for t, label in _walk(schedule, 0.0):
+        if 0.0 < t < limit:
+            found.setdefault(t, label)
+    return dict(sorted(found.items()))
+
+
+def _walk(node: Schedule, offset: float) -> Iterator[tuple[float, str]]:
+    """Marks of ``node`` whose local time 0 sits at ``offset`` on the plotted clock."""
+    if isinstance(node, Warmup):
+        end = offset + float(node.warmup_t)
+        if node.warmup_t:
+            yield end, "warmup end"
+        # Without a prefix the inner schedule runs on the same clock, under the ramp until `end`.
+        yield from _within(_walk(node.schedule, end if node.prefix else offset), end, math.inf)
+    elif isinstance(node, Sequential):
+        starts = (offset, *(offset + float(b) for b in node.boundaries))
+        ends = (*starts[1:], math.inf)
+        for index, (piece, start, end) in enumerate(zip(node.schedules, starts, ends, strict=True)):
+            if index:
+                yield start, f"{piece.name} from here"
+            yield from _within(_walk(piece, start), start, end)
+    elif isinstance(node, Cycles):
+        # The inner shape is stretched to each cycle's length, so its own marks do not carry over.
+        for index in range(1, node.cycle_limit):
+            yield offset + float(node.cycle_length(index)), f"cycle {index + 1}"
+    elif isinstance(node, WSD):
+        yield offset + float(node.t_initial - node.decay_t), "decay start"
+    elif dataclasses.is_dataclass(node):
+        # Wrappers that keep the clock (noise, clamp, scale, user combinators) pass marks through.
+        for field in dataclasses.fields(node):
+            value = getattr(node, field.name)
+            for child in value if isinstance(value, tuple) else (value,):
+                if isinstance(child, Schedule):
+                    yield from _walk(child, offset)
+
+
+def _within(marks: Iterable[tuple[float, str]], start: float, end: float) -> Iterator[tuple[float, str]]:
+    return ((t, label) for t, label in marks if start < t < end)
+
+
+def plot(
+    schedules: Schedule | Mapping[str, Schedule],
+    *,
+    t_end: float,
+    base: float = 1.0,
+    updates_per_epoch: int = 1,
+    unit: Literal["epoch", "update"] = "epoch",
+    log: bool = False,
+    title: str | None = None,
+    ylabel: str = "learning rate",
+    marks: Literal["auto"] | Mapping[float, str] | Iterable[float] | None = None,
+    steps: bool = True,
+    ax: Axes | None = None,
+    path: str | os.PathLike[str] | None = None,
+) -> Figure:
+    """Draw one schedule, or several from a ``{label: schedule}`` mapping with a legend.
+
+    Each curve is one call ``schedule(t, base)`` on a NumPy array of every update's time:
+    with ``unit="epoch"`` the schedule's ``t`` counts epochs and is sampled at
+    ``t = update / updates_per_epoch`` for ``0 <= t < t_end`` (fractional when
+    ``updates_per_epoch > 1``); with ``unit="update"`` it counts updates, sampled at every
+    integer. ``t_end`` and ``marks`` are in the same unit.
+
+    Args:
+        schedules: a schedule, or a mapping from legend label to schedule.
+        t_end: where the x axis ends.
+        base: the value the schedules scale from (a group's initial lr).
+        updates_per_epoch: optimizer updates in one epoch.
+        unit: what the schedules' ``t`` counts, ``"epoch"`` or ``"update"``.
+        log: a logarithmic y axis.
+        title: the axes' title.
+        ylabel: the y axis label.
+        marks: dashed vertical lines: ``"auto"`` for :func:`auto_marks` of every curve, a
+            mapping ``{t: label}``, or plain times; labels go above the frame.
+        steps: draw each value held until the next update, as the optimizer sees it; False
+            joins the samples with straight lines.
+        ax: axes to draw on; a new figure when None.
+        path: save the figure there, in the format its extension names (``.png``, ``.svg``,
+            ``.pdf``, ...).
+
+    Returns:
+        The figure drawn on (the root figure of ``ax`` when given).
+    """
+    curves = _curves(schedules)
+    t_end = v.real("t_end", t_end, minimum=0.0, strict_minimum=True)
+    base = v.real("base", base)
+    updates_per_epoch = v.integer("updates_per_epoch", updates_per_epoch, minimum=1)
+    v.choice("unit", unit, ("epoch", "update"))
+    found = _resolve_marks(marks, curves, t_end)
+
+    per_unit = updates_per_epoch if unit == "epoch" else 1
+    t = np.arange(math.ceil(t_end * per_unit), dtype=np.float64) / per_unit
+
+    if ax is None:
+        fig = _new_figure(interactive=path is None)
+        ax = fig.add_subplot()
+    fig = ax.figure.figure  # the root figure, also when ax sits in a subfigure
+
+    peak = 0.0
+    for label, schedule in curves.items():
+        y = np.asarray(schedule(t, base), dtype=np.float64)
+        peak = max(peak, float(np.nanmax(np.abs(y), initial=0.0)))
+        if steps:
+            # Closing the last step at t_end makes the final update's value visible.
+            ax.plot(np.append(t, t_end), np.append(y, y[-1]), drawstyle="steps-post", label=label)
+        else:
+            ax.plot(t, y, label=label)
+
+    for x in found:
+        ax.axvline(x, color="0.45", linestyle="--", linewidth=0.9, zorder=1.5)
+    labelled = {x: label for x, label in found.items() if label}
+    if labelled:
+        # Labels above the frame, as ticks of a top axis, never cover a curve and push the
+        # title up to make room for themselves.
+        top = ax.secondary_xaxis("top")
+        top.set_xticks(list(labelled), labels=list(labelled.values()))
+        top.tick_params(labelsize="small", labelcolor="0.3", color="0.45")
+
+    ax.set_xlim(0, t_end)
+    if updates_per_epoch == 1:
+        ax.set_xlabel(unit)
+    elif unit == "epoch":
+        ax.set_xlabel(f"epoch ({updates_per_epoch} updates each)")
+    else:
+        ax.set_xlabel(f"update ({updates_per_epoch} per epoch)")
+    if log:
+        ax.set_yscale("log")
+        ax.set_ylabel(ylabel)
+    else:
+        _scaled_ylabel(ax, ylabel, peak)
+    ax.grid(True, alpha=0.3)
+    if title is not None:
+        ax.set_title(title)
+    if isinstance(schedules, Mapping):
+        ax.legend(fontsize="small")
+
+    if path is not None:
+        fig.savefig(path, dpi=150)
+    return fig
+
+
+def _curves(schedules: Schedule | Mapping[str, Schedule]) -> dict[str | None, Schedule]:
+    if isinstance(schedules, Schedule):
+        return {None: schedules}
+    if not isinstance(schedules, Mapping):
+        raise TypeError(f"schedules must be a schedule or a mapping of label -> schedule, got {schedules!r}")
+    if not schedules:
+        raise ValueError("schedules must hold at least one schedule, got an empty mapping")
+    for label, schedule in schedules.items():
+        if not isinstance(schedule, Schedule):
+            raise TypeError(f"schedules[{label!r}] must be an lrkit schedule, got {schedule!r}")
+    return {str(label): schedule for label, schedule in schedules.items()}
+
+
+def _resolve_marks(
+    marks: Literal["auto"] | Mapping[float, str] | Iterable[float] | None,
+    curves: Mapping[str | None, Schedule],
+    t_end: float,
+) -> dict[float, str]:
+    if marks is None:
+        return {}
+    if isinstance(marks, str):
+        if marks != "auto":
+            raise ValueError(f"marks must be 'auto', a mapping, times or None; got {marks!r}")
+        found: dict[float, str] = {}
+        for schedule in curves.values():
+            for t, label in auto_marks(schedule, t_end).items():
+                found.setdefault(t, label)
+        return dict(sorted(found.items()))
+    if isinstance(marks, Mapping):
+        given = {v.real(f"marks key {t!r}", t): str(label) for t, label in marks.items()}
+    else:
+        given = {v.real(f"marks[{i}]", t): "" for i, t in enumerate(marks)}
+    return dict(sorted(given.items()))
+
+
+def _scaled_ylabel(ax: Axes, ylabel: str, peak: float) -> None:
+    """Label the y axis, moving a small scale such as 1e-4 out of the ticks into the label.
+
+    matplotlib would print it as an offset text above the axis, where it runs into the title.
+    """
+    exponent = math.floor(math.log10(peak)) if peak > 0 else 0
+    if exponent > -3:
+        ax.set_ylabel(ylabel)
+        return
+    from matplotlib.ticker import ScalarFormatter
+
+    formatter = ScalarFormatter(useOffset=False)
+    formatter.set_powerlimits((exponent, exponent))  # equal limits: always this power of ten
+    ax.yaxis.set_major_formatter(formatter)
+    ax.yaxis.get_offset_text().set_visible(False)
+    ax.set_ylabel(f"{ylabel} ($\\times 10^{{{exponent}}}$)")
+
+
+def _new_figure(*, interactive: bool) -> Figure:
+    if interactive:
+        # Only a figure that is not saved goes through pyplot, so that plt.show() finds it.
+        import matplotlib.pyplot as plt
+
+        return plt.figure(figsize=_FIGSIZE, layout="constrained")
+    # A bare Figure renders with the canvas its file format needs (Agg for PNG) and never
+    # touches pyplot's backend, so saving works without a display and leaks no open figure.
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=_FIGSIZE, layout="constrained")
