@@ -1,12 +1,9 @@
 """lrkit.torch.Scheduler: fields, per-group schedules, stepping styles, tensors, checkpoints."""
 
-import importlib.util
 import io
-import pathlib
-import sys
-import types
 
 import pytest
+from timm_ref import load_timm_scheduler
 
 torch = pytest.importorskip("torch")
 
@@ -386,21 +383,7 @@ def test_from_callable_schedules_checkpoint_by_name():
 
 @pytest.fixture(scope="module")
 def timm_scheduler():
-    spec = importlib.util.find_spec("timm")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("timm is not installed")
-    # `import timm` needs torchvision; timm.scheduler needs only torch, so register a bare
-    # package whose path is timm's folder and import the subpackage through it.
-    saved = {k: v for k, v in sys.modules.items() if k == "timm" or k.startswith("timm.")}
-    bare = types.ModuleType("timm")
-    bare.__path__ = [str(pathlib.Path(next(iter(spec.submodule_search_locations))))]
-    sys.modules["timm"] = bare
-    try:
-        yield importlib.import_module("timm.scheduler")
-    finally:
-        for key in [k for k in sys.modules if k == "timm" or k.startswith("timm.")]:
-            del sys.modules[key]
-        sys.modules.update(saved)
+    return load_timm_scheduler()
 
 
 @pytest.mark.parametrize("kind", ["normal", "uniform"])

@@ -177,7 +177,7 @@ class Cycles(Schedule):
             "cycle_decay",
             v.real_or_int("cycle_decay", self.cycle_decay, minimum=0.0),
         )
-        _set(self, "cycle_limit", v.integer("cycle_limit", self.cycle_limit, minimum=1))
+        _set(self, "cycle_limit", v.integer("cycle_limit", self.cycle_limit, minimum=0))
 
     @property
     def length(self) -> float:
@@ -216,13 +216,15 @@ class Cycles(Schedule):
         peak = base * decay**index
         local = xp.clip(local, 0.0, length)
         inner = self.schedule
+        # The floor is where the last cycle ends (cycle_limit=0, which timm allows, holds the
+        # first cycle's end from the start).
+        last = max(limit - 1, 0)
         if inner.finite:
             inside = inner._curve(xp, local, length, peak)
-            floor = inner._floor(base * decay ** (limit - 1))
+            floor = inner._floor(base * decay**last)
         else:
             inside = inner._value(xp, local, peak)
-            last = mul ** (limit - 1) * first
-            floor = inner._value(xp, xp.full_like(t, last), base * decay ** (limit - 1))
+            floor = inner._value(xp, xp.full_like(t, mul**last * first), base * decay**last)
         return xp.where(index < limit, inside, floor)
 
 
@@ -308,8 +310,8 @@ class Noise(Schedule):
                 raise ValueError(f"range_t must be a start or a (start, end) pair, got {span!r}")
             start = v.real_or_int("range_t[0]", span[0], minimum=0.0)
             end = v.real_or_int("range_t[1]", span[1], minimum=0.0)
-            if end <= start:
-                raise ValueError(f"range_t must have start < end, got {span!r}")
+            if end < start:
+                raise ValueError(f"range_t must have start <= end, got {span!r}")
             _set(self, "range_t", (start, end))
         else:
             _set(self, "range_t", v.real_or_int("range_t", span, minimum=0.0))

@@ -295,4 +295,8 @@ class Plateau(LRScheduler):
         self.base_lrs = [float(x) for x in state["base_lrs"]]
         for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
             group["initial_lr"] = base
+        self._restore_written(state)
+
+    def _restore_written(self, state: Mapping[str, Any]) -> None:
+        # The lr is a function of the restored state: write it again.
         self._write_epoch(self.epoch)
