@@ -4,20 +4,27 @@ Several test files run the same checks (array kinds, serialization, repr) over a
 a new shape or combinator only needs an entry here to be covered everywhere.
 """
 
+import dataclasses
+
 import pytest
 
 import lrkit
 
 
+# Module-level (not lambdas) so that reprs name something real.
 def reciprocal(t):
-    # Module-level (not a lambda) so that from_callable's repr names something real.
     return 1.0 / (1.0 + t)
+
+
+def quadratic_decay(frac):
+    return 1.0 - frac * frac
 
 
 SCHEDULES = {
     "constant": lrkit.constant(factor=0.5),
     "step": lrkit.step(decay_t=3, decay_rate=0.5),
     "multistep": lrkit.multistep(milestones=[2, 5, 5, 9.5], decay_rate=0.5),
+    "multistep_lead": lrkit.multistep(milestones=[3, 6], decay_rate=0.5, lead_t=1),
     "exponential": lrkit.exponential(gamma=0.9),
     "linear": lrkit.linear(t_initial=10, start_factor=0.2, end_factor=1.0),
     "cosine": lrkit.cosine(t_initial=10, lr_min=0.01),
@@ -32,6 +39,7 @@ SCHEDULES = {
     ),
     "wsd_cosine": lrkit.wsd(t_initial=20, decay_t=20, decay_fn="cosine"),
     "wsd_linear": lrkit.wsd(t_initial=20, decay_t=8, decay_fn="linear", warmup_t=3, warmup_lr_init=0.1),
+    "wsd_callable": lrkit.wsd(t_initial=20, decay_t=8, decay_fn=quadratic_decay, lr_min=0.01),
     "one_cycle": lrkit.one_cycle(total_t=30),
     "one_cycle_three_phase_linear": lrkit.one_cycle(
         total_t=40, pct_start=0.25, anneal="linear", three_phase=True, div_factor=10.0
@@ -55,6 +63,9 @@ SCHEDULES = {
     "cycles_mul": lrkit.cycles(lrkit.linear(t_initial=4), cycle_mul=2, cycle_decay=0.8, cycle_limit=4),
     "cycles_shrinking": lrkit.cycles(lrkit.poly(t_initial=8, power=1.5), cycle_mul=0.5, cycle_limit=5),
     "cycles_schedule": lrkit.cycles(lrkit.exponential(gamma=0.8), t_initial=4, cycle_limit=3),
+    "cycles_unsettled": lrkit.cycles(
+        lrkit.linear(t_initial=3), cycle_mul=3, cycle_limit=6, settle_index=False
+    ),
     "noise": lrkit.noise(lrkit.cosine(t_initial=20), range_t=(2, 15), pct=0.2, seed=3),
     "noise_uniform": lrkit.noise(lrkit.constant(), range_t=5, kind="uniform", pct=0.1),
     "clamp": lrkit.clamp(lrkit.exponential(gamma=0.5), min_value=0.05),
@@ -84,12 +95,15 @@ SCHEDULES = {
 
 
 def uses_callable(schedule):
-    """True if ``schedule`` or anything inside it is a from_callable (not serializable)."""
-    if isinstance(schedule, lrkit.shapes.FromCallable):
-        return True
-    inner = getattr(schedule, "schedule", None)
-    inners = getattr(schedule, "schedules", ()) + ((inner,) if inner is not None else ())
-    return any(uses_callable(s) for s in inners)
+    """True if ``schedule`` or anything inside it holds a Python callable (not serializable)."""
+    for field in dataclasses.fields(schedule):
+        value = getattr(schedule, field.name)
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, lrkit.Schedule) and uses_callable(item):
+                return True
+            if not isinstance(item, lrkit.Schedule) and callable(item):
+                return True
+    return False
 
 
 SERIALIZABLE = {name: s for name, s in SCHEDULES.items() if not uses_callable(s)}

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import lrkit
 
-FAST = settings(max_examples=100, deadline=None)
+FAST = settings(max_examples=200, deadline=None)
 
 
 def approx(x):
@@ -184,6 +184,17 @@ def test_cycles_restart_at_every_cycle_start(mul):
         assert s(start - 1e-9 * start) == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.parametrize("t", [0, 5, 10, 39.5, 40, 129, 130, 400, 1210, 1211.5, 3630, 4000])
+def test_cycles_unsettled_index_is_the_float_log(t):
+    # settle_index=False keeps timm's floor(log(...) / log(mul)) exactly as it rounds.
+    s = lrkit.cycles(lrkit.linear(t_initial=10), cycle_mul=3, cycle_limit=6, settle_index=False)
+    index = math.floor(math.log(1 + t / 10 * 2) / math.log(3))
+    length = 3**index * 10
+    local = min(max(t - (1 - 3**index) / (1 - 3) * 10, 0.0), length)
+    expected = 1.0 + (0.0 - 1.0) * local / length if index < 6 else 0.0
+    assert s(t) == approx(expected)
+
+
 def test_cycles_stretch_a_finite_shape():
     # t_initial overrides the shape's own length; the shape is stretched to it.
     s = lrkit.cycles(lrkit.linear(t_initial=4), t_initial=8, cycle_limit=2)
@@ -244,7 +255,7 @@ def test_noise_constant_within_a_unit():
 
 
 @pytest.mark.parametrize("kind", ["normal", "uniform"])
-@pytest.mark.parametrize("pct", [0.01, 0.2, 0.67])
+@pytest.mark.parametrize("pct", [0.05, 0.2, 0.67])
 def test_noise_bounded_and_relative(kind, pct):
     s = lrkit.noise(lrkit.cosine(t_initial=1000, lr_min=0.01), range_t=0, pct=pct, kind=kind)
     t = np.arange(1000.0)
@@ -296,8 +307,9 @@ def test_noise_distributions():
 
 @FAST
 @given(
-    pct=st.floats(0.001, 0.99),
-    std=st.floats(0.01, 5),
+    # A normal draw is redrawn until |n| < pct: a small pct / std means many redraws, slowly.
+    pct=st.floats(0.01, 0.99),
+    std=st.floats(0.01, 2),
     seed=st.integers(-(2**40), 2**40),
     kind=st.sampled_from(["normal", "uniform"]),
     t=st.floats(0, 1e6),

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import lrkit
 
-FAST = settings(max_examples=100, deadline=None)
+FAST = settings(max_examples=200, deadline=None)
 
 bases = st.floats(1e-6, 10.0)
 lengths = st.floats(0.5, 1e4)
@@ -62,6 +62,15 @@ def test_step_default_rate():
 def test_multistep_exact(t, expected):
     # 4 is listed twice and decays twice, as in torch's MultiStepLR (a Counter of milestones).
     assert lrkit.multistep(milestones=[2, 4, 4, 7.5], decay_rate=0.5)(t) == expected
+
+
+def test_multistep_lead_t():
+    # Every decay lead_t earlier: timm's MultiStepLRScheduler compares milestones with t + 1.
+    s = lrkit.multistep(milestones=[3, 6, 6], decay_rate=0.5, lead_t=1)
+    assert [s(t) for t in range(8)] == [1.0, 1.0, 0.5, 0.5, 0.5, 0.125, 0.125, 0.125]
+    assert s(1.99) == 1.0
+    half = lrkit.multistep(milestones=[3], decay_rate=0.5, lead_t=0.5)
+    assert [half(t) for t in (2.4, 2.5, 3)] == [1.0, 0.5, 0.5]
 
 
 def test_multistep_no_milestones_is_constant():
@@ -189,6 +198,24 @@ def test_wsd_stable_fns(stable_fn, stable, extra):
         expected = 0.01 + (max(0.3 * stable(t), 0.01) - 0.01) * (1 - (t - 40) / 10)
         assert s(t, base=0.3) == approx(expected)
     assert s(50, base=0.3) == approx(0.01)
+
+
+def test_wsd_callable_decay_fn():
+    seen = []
+
+    def decay(frac):
+        seen.append(type(frac))
+        return 1.0 - frac**3
+
+    s = lrkit.wsd(t_initial=10, decay_t=4, lr_min=0.1, decay_fn=decay)
+    for t in (0, 6, 7, 8.5, 10, 12):
+        frac = min(max((t - 6) / 4, 0.0), 1.0)
+        expected = 0.5 if t <= 6 else 0.1 + (0.5 - 0.1) * (1.0 - frac**3)
+        assert s(t, base=0.5) == approx(expected)
+    values = s(np.array([7.0, 8.5]), base=0.5)
+    assert values.tolist() == pytest.approx([s(7.0, base=0.5), s(8.5, base=0.5)], rel=1e-12)
+    # A user's function sees Python floats, one at a time, on arrays too.
+    assert set(seen) == {float}
 
 
 def test_wsd_stable_floor_is_lr_min():
@@ -401,6 +428,13 @@ def test_cyclic_triangular2_halves_each_cycle():
     assert [s(t, base=0.0) for t in (2, 4, 6, 8, 10, 14)] == [1.0, 0.0, 0.5, 0.0, 0.25, 0.125]
 
 
+def test_cyclic_triangular2_after_many_cycles():
+    # 2.0 ** (cycle - 1) overflows a Python float past cycle 1024; the amplitude is 0 by then.
+    s = lrkit.cyclic(max_lr=1.0, step_size_up=1, mode="triangular2")
+    assert s(1e4 + 1, base=0.5) == 0.5
+    assert s(np.array([1e4 + 1]), base=0.5).tolist() == [0.5]
+
+
 def test_cyclic_exp_range():
     s = lrkit.cyclic(max_lr=1.0, step_size_up=2, mode="exp_range", gamma=0.5)
     assert s(2, base=0.0) == 0.25
@@ -422,7 +456,12 @@ def point_lists(draw):
     n = draw(st.integers(1, 8))
     ts = sorted(draw(st.lists(st.floats(0, 1e3), min_size=n, max_size=n, unique=True)))
     fs = draw(st.lists(st.floats(-10, 10), min_size=n, max_size=n))
-    return list(zip(ts, fs, strict=True))
+    # Points closer than ~1e-307 give an infinite slope, and lrkit NaN at the first of them
+    # (np.interp special-cases it); near that, the branch xp.where drops overflows with a
+    # warning. No schedule has such points, so they are left out.
+    points = list(zip(ts, fs, strict=True))
+    assume(all(abs(f1 - f0) / (t1 - t0) < 1e100 for (t0, f0), (t1, f1) in pairwise(points)))
+    return points
 
 
 @FAST
