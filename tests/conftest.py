@@ -72,6 +72,27 @@ SCHEDULES = {
     "clamp_constant": lrkit.clamp(lrkit.constant(factor=2.0), min_value=0.5, max_value=1.0),
     "scale": 0.5 * lrkit.cosine(t_initial=10),
     "scale_of_scale": lrkit.scale(lrkit.scale(lrkit.cosine(t_initial=10), 0.5), 0.25),
+    "multiplier": lrkit.multiplier(lrkit.cosine(t_initial=10, lr_min=0.2)),
+    "stairs": lrkit.stairs(lrkit.cosine(t_initial=5, lr_min=0.1), every=7),
+    "shift_lag": lrkit.shift(lrkit.linear(t_initial=10), by=2.5),
+    "shift_lead": lrkit.shift(lrkit.exponential(gamma=0.9), by=-3),
+    "yolo_like": lrkit.sequence(
+        [
+            lrkit.warmup(
+                lrkit.multiplier(lrkit.stairs(lrkit.cosine(t_initial=10, lr_min=0.2), every=4)),
+                warmup_t=6,
+                warmup_lr_init=0.1,
+                target="follow",
+            ),
+            lrkit.shift(
+                lrkit.multiplier(
+                    lrkit.stairs(lrkit.shift(lrkit.cosine(t_initial=10, lr_min=0.2), by=1), every=4)
+                ),
+                by=-7,
+            ),
+        ],
+        boundaries=[7],
+    ),
     "nested": lrkit.warmup(
         lrkit.sequence(
             [

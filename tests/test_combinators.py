@@ -349,3 +349,43 @@ def test_scale():
         s * True
     with pytest.raises(TypeError):
         s * "2"
+
+
+# -- multiplier, stairs, shift ---------------------------------------------------------------------
+
+
+def test_multiplier_reads_absolute_targets_as_fractions():
+    inner = lrkit.cosine(t_initial=10, lr_min=0.2)
+    s = lrkit.multiplier(inner)
+    for t in (0, 3, 7.5, 10, 12):
+        assert s(t, base=0.05) == 0.05 * inner(t, 1.0)
+    # Unlike the inner schedule at that base, whose floor is the absolute 0.2.
+    assert inner(10, base=0.05) == 0.2 and s(10, base=0.05) == 0.05 * 0.2
+
+
+def test_stairs_holds_each_period():
+    inner = lrkit.cosine(t_initial=5)
+    s = lrkit.stairs(inner, every=3)
+    assert [s(t) for t in range(9)] == [inner(0)] * 3 + [inner(1)] * 3 + [inner(2)] * 3
+    assert s(2.999) == inner(0) and s(3.0) == inner(1)
+
+
+def test_shift_lags_and_leads():
+    inner = lrkit.linear(t_initial=4)
+    lag = lrkit.shift(inner, by=1)
+    assert [lag(t) for t in range(6)] == [inner(0), inner(0), inner(1), inner(2), inner(3), inner(4)]
+    lead = lrkit.shift(inner, by=-2)
+    assert [lead(t) for t in range(3)] == [inner(2), inner(3), inner(4)]
+    assert lrkit.shift(inner, by=0)(1.5) == inner(1.5)
+
+
+def test_shift_in_a_sequence_restores_global_time():
+    inner = lrkit.exponential(gamma=0.5)
+    s = lrkit.sequence([lrkit.constant(), lrkit.shift(inner, by=-3)], boundaries=[3])
+    assert [s(t) for t in range(6)] == [1.0, 1.0, 1.0, inner(3), inner(4), inner(5)]
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan")])
+def test_stairs_needs_a_positive_period(bad):
+    with pytest.raises(ValueError, match="every"):
+        lrkit.stairs(lrkit.constant(), every=bad)

@@ -11,7 +11,18 @@ True
 torch optimizers and ``lrkit.plot`` draws them.
 """
 
-from lrkit.combinators import clamp, cycles, noise, register_noise_generator, scale, sequence, warmup
+from lrkit.combinators import (
+    clamp,
+    cycles,
+    multiplier,
+    noise,
+    register_noise_generator,
+    scale,
+    sequence,
+    shift,
+    stairs,
+    warmup,
+)
 from lrkit.schedule import SCALAR, Schedule, from_dict, registered, sample
 from lrkit.shapes import (
     constant,
@@ -44,6 +55,7 @@ __all__ = [
     "from_callable",
     "from_dict",
     "linear",
+    "multiplier",
     "multistep",
     "noise",
     "one_cycle",
@@ -55,6 +67,8 @@ __all__ = [
     "sample",
     "scale",
     "sequence",
+    "shift",
+    "stairs",
     "step",
     "tanh",
     "warmup",

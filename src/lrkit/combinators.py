@@ -1,4 +1,5 @@
-"""Ways to build a schedule out of others: warmup, sequence, restarts, noise, clamp, scale.
+"""Ways to build a schedule out of others: warmup, sequence, restarts, noise, clamp, scale,
+and the time and base transforms (stairs, shift, multiplier).
 
 Every combinator is itself a :class:`~lrkit.Schedule`, so they nest freely and round-trip
 through :meth:`~lrkit.Schedule.to_dict`. Inner schedules always see a local time ``>= 0``.
@@ -20,16 +21,22 @@ from lrkit.schedule import SCALAR, Schedule, _set, schedule_class
 __all__ = [
     "Clamp",
     "Cycles",
+    "Multiplier",
     "Noise",
     "Scale",
     "Sequential",
+    "Shift",
+    "Stairs",
     "Warmup",
     "clamp",
     "cycles",
+    "multiplier",
     "noise",
     "register_noise_generator",
     "scale",
     "sequence",
+    "shift",
+    "stairs",
     "warmup",
 ]
 
@@ -421,6 +428,81 @@ class Scale(Schedule):
         return f"{self.factor!r} * {inner}"
 
 
+@schedule_class
+class Multiplier(Schedule):
+    """``schedule`` evaluated as a multiplier of the base (torch ``LambdaLR``'s reading).
+
+    ``v(t) = base * schedule(t, base=1)``: absolute targets inside ``schedule`` (``lr_min``)
+    become fractions of each group's base.
+
+    >>> from lrkit import cosine
+    >>> s = multiplier(cosine(t_initial=10, lr_min=0.5))
+    >>> s(10, base=0.2)
+    0.1
+    """
+
+    name: ClassVar[str] = "multiplier"
+    schedule: Schedule
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        return base * self.schedule._value(xp, t, 1.0)
+
+
+@schedule_class
+class Stairs(Schedule):
+    """``schedule`` held over each period of ``every``, on the period count as its time.
+
+    ``v(t) = schedule(floor(t / every))``: an epoch schedule stepped per update, each update
+    taking its epoch's value (``every`` = updates per epoch).
+
+    >>> from lrkit import linear
+    >>> s = stairs(linear(t_initial=4), every=10)
+    >>> [s(t) for t in (0, 9, 10, 25, 39)]
+    [1.0, 1.0, 0.75, 0.5, 0.25]
+    """
+
+    name: ClassVar[str] = "stairs"
+    schedule: Schedule
+    every: float
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+        _set(self, "every", v.real_or_int("every", self.every, minimum=0.0, strict_minimum=True))
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        return self.schedule._value(xp, t // self.every, base)
+
+
+@schedule_class
+class Shift(Schedule):
+    """``schedule`` moved later in time by ``by`` (earlier for a negative ``by``).
+
+    ``v(t) = schedule(max(t - by, 0))``: a lag (``by > 0``) holds the start value first; in a
+    :func:`sequence`, ``by = -boundary`` gives a piece back the global time.
+
+    >>> from lrkit import linear
+    >>> s = shift(linear(t_initial=4), by=2)
+    >>> [s(t) for t in range(7)]
+    [1.0, 1.0, 1.0, 0.75, 0.5, 0.25, 0.0]
+    """
+
+    name: ClassVar[str] = "shift"
+    schedule: Schedule
+    by: float
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+        _set(self, "by", v.real_or_int("by", self.by))
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        if not self.by:
+            return self.schedule._value(xp, t, base)
+        return self.schedule._value(xp, xp.maximum(t - self.by, 0.0), base)
+
+
 def _sequence_of(name: str, value: Any) -> tuple[Any, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError(f"{name} must be a list, got {value!r}")
@@ -434,3 +516,6 @@ cycles = Cycles
 noise = Noise
 clamp = Clamp
 scale = Scale
+multiplier = Multiplier
+stairs = Stairs
+shift = Shift

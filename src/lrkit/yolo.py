@@ -1,0 +1,170 @@
+"""The YOLOv5 / ultralytics schedule as one call.
+
+YOLOv5's ``train.py`` builds three param groups, scales every lr by a per-epoch ``lf(epoch)``
+through ``LambdaLR``, and at the start of every iteration ``ni`` of the warmup overwrites each
+group's lr with ``np.interp(ni, [0, nw], [start, initial_lr * lf(epoch)])`` (the bias group
+starts at ``warmup_bias_lr``, the others at 0) and the momentum with
+``np.interp(ni, [0, nw], [warmup_momentum, momentum])``. :func:`scheduler` gives the same
+values from per-group core schedules, stepped with ``sched.step_update(ni)`` alone, and resumes
+mid-epoch from a ``state_dict`` exactly.
+
+>>> import torch, lrkit.yolo
+>>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
+>>> opt = lrkit.yolo.optimizer(model, lr=0.01)
+>>> sched = lrkit.yolo.scheduler(opt, epochs=100, batches_per_epoch=50)
+>>> [round(g["lr"], 6) for g in opt.param_groups]   # ni = 0: the bias group starts at 0.1
+[0.0, 0.0, 0.1]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from lrkit import _validate as v
+from lrkit.combinators import Multiplier, Sequential, Shift, Stairs, Warmup
+from lrkit.schedule import Schedule
+from lrkit.shapes import Constant, Cosine, Linear
+from lrkit.torch.scheduler import Scheduler
+
+__all__ = ["lf", "optimizer", "param_groups", "scheduler", "warmup_iterations"]
+
+
+def param_groups(model: torch.nn.Module, weight_decay: float = 5e-4) -> list[dict[str, Any]]:
+    """YOLOv5's three groups: ``[the rest, weights with weight decay, biases]``.
+
+    Biases and the weights of normalization layers take no weight decay; every other
+    parameter (conv and linear weights, embeddings) does. Group order is the seed tutorial's
+    (``pg0, pg1, pg2``), so the bias group is ``2``.
+    """
+    weight_decay = v.real("weight_decay", weight_decay, minimum=0.0)
+    norms = tuple(
+        cls for name, cls in vars(torch.nn).items() if isinstance(cls, type) and "Norm" in name
+    )
+    rest, decay, biases = [], [], []
+    for module in model.modules():
+        for name, param in module.named_parameters(recurse=False):
+            if name == "bias":
+                biases.append(param)
+            elif name == "weight" and isinstance(module, norms):
+                rest.append(param)
+            else:
+                decay.append(param)
+    return [
+        {"params": rest, "weight_decay": 0.0},
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": biases, "weight_decay": 0.0},
+    ]
+
+
+def optimizer(
+    model: torch.nn.Module,
+    lr: float = 0.01,
+    momentum: float = 0.937,
+    weight_decay: float = 5e-4,
+    nesterov: bool = True,
+) -> torch.optim.SGD:
+    """YOLOv5's SGD over :func:`param_groups` (bias group ``2``)."""
+    return torch.optim.SGD(
+        param_groups(model, weight_decay), lr=lr, momentum=momentum, nesterov=nesterov
+    )
+
+
+def lf(epochs: int, lrf: float = 0.01, cos_lr: bool = True) -> Schedule:
+    """YOLOv5's ``lf(epoch)`` as a multiplier schedule of the epoch.
+
+    ``cos_lr``: the one-cycle cosine from 1 to ``lrf``,
+    ``lrf + (1 - lrf) * (1 + cos(pi * x / epochs)) / 2``; else the linear
+    ``(1 - x / epochs) * (1 - lrf) + lrf``.
+
+    >>> round(lf(100, lrf=0.2)(50), 12)
+    0.6
+    """
+    epochs = v.integer("epochs", epochs, minimum=1)
+    lrf = v.real("lrf", lrf, minimum=0.0)
+    if cos_lr:
+        return Cosine(t_initial=epochs, lr_min=lrf)
+    return Linear(t_initial=epochs, start_factor=1.0, end_factor=lrf)
+
+
+def warmup_iterations(warmup_epochs: float, batches_per_epoch: int, min_warmup_iters: int = 100) -> int:
+    """YOLOv5's warmup length: ``max(round(warmup_epochs * nb), min_warmup_iters)``."""
+    return max(round(warmup_epochs * batches_per_epoch), min_warmup_iters)
+
+
+def scheduler(
+    optimizer: torch.optim.Optimizer,
+    epochs: int,
+    batches_per_epoch: int,
+    *,
+    lrf: float = 0.01,
+    cos_lr: bool = True,
+    warmup_epochs: float = 3,
+    warmup_bias_lr: float = 0.1,
+    warmup_momentum: float = 0.8,
+    momentum: float = 0.937,
+    bias_group: int = 2,
+    min_warmup_iters: int = 100,
+    lag: bool = True,
+) -> Scheduler:
+    """An :class:`lrkit.torch.Scheduler` giving YOLOv5's lr and momentum at every iteration.
+
+    Step it with ``sched.step_update(ni)`` at the start of every iteration, with
+    ``ni = i + batches_per_epoch * epoch``; nothing else. Per group, in iterations ``t``:
+
+    - while ``t <= nw`` (``nw`` from :func:`warmup_iterations`): ``np.interp(t, [0, nw],
+      [start, base * lf(t // nb)])``, ``start`` being ``warmup_bias_lr`` for ``bias_group``
+      and 0 for the others;
+    - after it: ``base * lf(max(t // nb - 1, nw // nb))`` with ``lag`` (YOLOv5 sets
+      ``scheduler.last_epoch = start_epoch - 1`` and steps ``LambdaLR`` at each epoch's end,
+      so an epoch runs at the previous epoch's ``lf``, and the epoch in which the warmup ends
+      keeps the warmup's last target), ``base * lf(t // nb)`` without;
+    - momentum (groups that have one): ``np.interp(t, [0, nw], [warmup_momentum,
+      momentum])``, then ``momentum``.
+
+    ``base`` is each group's ``initial_lr``; ``momentum`` is written as each group's
+    ``initial_momentum``, since YOLOv5's momentum target is the absolute hyperparameter.
+    """
+    groups = optimizer.param_groups
+    nb = v.integer("batches_per_epoch", batches_per_epoch, minimum=1)
+    bias_group = v.integer("bias_group", bias_group, minimum=-len(groups))
+    if bias_group >= len(groups):
+        raise ValueError(f"bias_group must name one of the {len(groups)} param groups, got {bias_group}")
+    nw = warmup_iterations(
+        v.real("warmup_epochs", warmup_epochs, minimum=0.0),
+        nb,
+        v.integer("min_warmup_iters", min_warmup_iters, minimum=0),
+    )
+    v.flag("lag", lag)
+    curve = lf(epochs, lrf, cos_lr)
+    target = Multiplier(Stairs(curve, every=nb))
+    after = target
+    if lag:
+        # Epoch e runs at lf(max(e - 1, e_w)): the rest of the epoch e_w in which the warmup
+        # ends keeps the ramp's last target, lf(e_w), until LambdaLR first steps at its end.
+        last_warm = nw // nb
+        lagged = Shift(Shift(curve, by=-last_warm), by=1 + last_warm) if last_warm else Shift(curve, by=1)
+        after = Multiplier(Stairs(lagged, every=nb))
+
+    def lr_schedule(start: float) -> Schedule:
+        if not nw:
+            return after
+        ramp = Warmup(target, warmup_t=nw, warmup_lr_init=start, target="follow")
+        if after is target:
+            return ramp
+        # The ramp covers t <= nw (np.interp's right end is the target itself); the lagged
+        # curve takes over at nw + 1 on the global time, which Shift gives back.
+        return Sequential([ramp, Shift(after, by=-(nw + 1))], boundaries=[nw + 1])
+
+    plain = lr_schedule(0.0)
+    bias = lr_schedule(v.real("warmup_bias_lr", warmup_bias_lr, minimum=0.0))
+    lrs = [bias if i == bias_group % len(groups) else plain for i in range(len(groups))]
+    fields: dict[str, Any] = {"lr": lrs}
+    if all("momentum" in group for group in groups):
+        momentum = v.real("momentum", momentum, minimum=0.0)
+        for group in groups:
+            group["initial_momentum"] = momentum
+        start = v.real("warmup_momentum", warmup_momentum, minimum=0.0)
+        fields["momentum"] = Warmup(Constant(), warmup_t=nw, warmup_lr_init=start) if nw else Constant()
+    return Scheduler(optimizer, unit="update", updates_per_epoch=nb, **fields)
