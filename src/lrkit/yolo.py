@@ -39,9 +39,7 @@ def param_groups(model: torch.nn.Module, weight_decay: float = 5e-4) -> list[dic
     (``pg0, pg1, pg2``), so the bias group is ``2``.
     """
     weight_decay = v.real("weight_decay", weight_decay, minimum=0.0)
-    norms = tuple(
-        cls for name, cls in vars(torch.nn).items() if isinstance(cls, type) and "Norm" in name
-    )
+    norms = tuple(cls for name, cls in vars(torch.nn).items() if isinstance(cls, type) and "Norm" in name)
     rest, decay, biases = [], [], []
     for module in model.modules():
         for name, param in module.named_parameters(recurse=False):
@@ -66,9 +64,7 @@ def optimizer(
     nesterov: bool = True,
 ) -> torch.optim.SGD:
     """YOLOv5's SGD over :func:`param_groups` (bias group ``2``)."""
-    return torch.optim.SGD(
-        param_groups(model, weight_decay), lr=lr, momentum=momentum, nesterov=nesterov
-    )
+    return torch.optim.SGD(param_groups(model, weight_decay), lr=lr, momentum=momentum, nesterov=nesterov)
 
 
 def lf(epochs: int, lrf: float = 0.01, cos_lr: bool = True) -> Schedule:
