@@ -23,6 +23,7 @@ from lrkit.combinators import (
     stairs,
     warmup,
 )
+from lrkit.config import create, load
 from lrkit.schedule import SCALAR, Schedule, from_dict, registered, sample
 from lrkit.shapes import (
     constant,
@@ -49,12 +50,14 @@ __all__ = [
     "clamp",
     "constant",
     "cosine",
+    "create",
     "cycles",
     "cyclic",
     "exponential",
     "from_callable",
     "from_dict",
     "linear",
+    "load",
     "multiplier",
     "multistep",
     "noise",

@@ -26,9 +26,10 @@ from typing import Any, ClassVar
 import torch
 
 from lrkit import _validate as v
-from lrkit.combinators import Cycles, Noise, Warmup
-from lrkit.schedule import Schedule, schedule_class
-from lrkit.shapes import Constant, Cosine, MultiStep, Poly, Step, Tanh, wsd
+from lrkit.combinators import Cycles
+from lrkit.recipes import timm as recipes
+from lrkit.schedule import Schedule
+from lrkit.shapes import Constant
 from lrkit.torch import Scheduler as _Driver
 from lrkit.torch.plateau import Plateau
 from lrkit.torch.scheduler import _time as _time_arg
@@ -127,19 +128,14 @@ class Scheduler(_Driver, metaclass=abc.ABCMeta):
     # -- wiring the core --------------------------------------------------------------------
 
     def _with_noise(self, schedule: Schedule) -> Schedule:
-        if self.noise_range_t is None:
-            return schedule
-        span = self.noise_range_t
-        if isinstance(span, Sequence) and not isinstance(span, (str, bytes)):
-            span = tuple(span)
-        return Noise(
+        return recipes.add_noise(
             schedule,
-            range_t=span,
-            pct=self.noise_pct,
-            std=self.noise_std,
-            seed=self.noise_seed,
-            kind=self.noise_type,
-            generator="torch",
+            self.noise_range_t,
+            self.noise_pct,
+            self.noise_std,
+            self.noise_seed,
+            self.noise_type,
+            "torch",
         )
 
     def _drive(self, shapes: Schedule | list[Schedule]) -> None:
@@ -209,61 +205,42 @@ class _Shaped:
     def _get_lr(self, t: float) -> list[float]:
         return [self._shape(t, float(base)) for base in self.base_values]
 
-
-class _WarmupMixin(_Shaped):
-    """timm's warmup attributes and its construction-time write of ``warmup_lr_init``."""
-
-    def _warmup(
-        self, shape: Schedule, warmup_t: float, warmup_lr_init: float, prefix: bool, target: str
-    ) -> Schedule:
-        v.real("warmup_t", warmup_t, minimum=0.0)
-        v.real("warmup_lr_init", warmup_lr_init, minimum=0.0)
+    def _start(self, shape: Schedule, warmup_t: float, warmup_lr_init: float, warmup_prefix: bool) -> None:
+        """Drive ``shape`` (from :mod:`lrkit.recipes.timm`) and set timm's warmup attributes."""
         self.warmup_t = warmup_t
         self.warmup_lr_init = warmup_lr_init
-        self.warmup_prefix = prefix
+        self.warmup_prefix = warmup_prefix
+        self._set_shape(shape)
         if not warmup_t:
             self.warmup_steps = [1 for _ in self.base_values]
-            return shape
-        wrapped = Warmup(
-            shape, warmup_t=warmup_t, warmup_lr_init=warmup_lr_init, prefix=prefix, target=target
-        )
-        # timm exposes the per-group ramp slopes; they come from the core warmup's own target.
-        ends = [float(b) for b in self.base_values]
-        if target == "end":
-            ends = [shape(warmup_t, b) for b in ends]
+            return
+        # timm exposes the ramp's slope per group; the ramp ends where the core warmup hands over
+        # (the base, or for a tanh without prefix the curve's value at warmup_t).
+        ends = [shape(warmup_t, float(b)) for b in self.base_values]
         self.warmup_steps = [(e - warmup_lr_init) / warmup_t for e in ends]
-        return wrapped
+        self.update_groups(warmup_lr_init)
 
 
-class _CyclicMixin:
-    """timm's ``cycle_*`` arguments and ``get_cycle_length``."""
+class _CyclicMixin(_Shaped):
+    """timm's ``cycle_*`` attributes and ``get_cycle_length``."""
 
-    def _cycles(
-        self, shape: Schedule, t_initial: float, cycle_mul: float, cycle_decay: float, cycle_limit: int
-    ) -> Schedule:
+    def _set_cycles(self, t_initial: float, cycle_mul: float, cycle_decay: float, cycle_limit: int) -> None:
         self.t_initial = t_initial
         self.cycle_mul = cycle_mul
         self.cycle_decay = cycle_decay
         self.cycle_limit = cycle_limit
-        self._cycle = Cycles(
-            shape,
-            cycle_mul=cycle_mul,
-            cycle_decay=cycle_decay,
-            cycle_limit=cycle_limit,
-            settle_index=False,  # timm's float log index, kept as it falls
-        )
-        return self._cycle
 
     def get_cycle_length(self, cycles: int = 0) -> int | float:
         """The length of ``cycles`` cycles (``cycle_limit`` by default), plus a warmup prefix."""
         cycles = max(1, cycles or self.cycle_limit)
-        length = self._cycle.cycle_length(cycles)
+        lengths = Cycles(Constant(), t_initial=self.t_initial, cycle_mul=self.cycle_mul, cycle_limit=cycles)
+        length = lengths.cycle_length()
         if self.cycle_mul != 1.0:
             length = math.floor(length)
         return length + self.warmup_t if self.warmup_prefix else length
 
 
-class CosineLRScheduler(_CyclicMixin, _WarmupMixin, Scheduler):
+class CosineLRScheduler(_CyclicMixin, Scheduler):
     """Cosine decay with restarts (SGDR), warmup, noise and k-decay, as timm's."""
 
     def __init__(
@@ -285,7 +262,17 @@ class CosineLRScheduler(_CyclicMixin, _WarmupMixin, Scheduler):
         k_decay: float = 1.0,
         initialize: bool = True,
     ) -> None:
-        shape = Cosine(t_initial=t_initial, lr_min=lr_min, k_decay=k_decay)
+        shape = recipes.cosine(
+            t_initial=t_initial,
+            lr_min=lr_min,
+            cycle_mul=cycle_mul,
+            cycle_decay=cycle_decay,
+            cycle_limit=cycle_limit,
+            warmup_t=warmup_t,
+            warmup_lr_init=warmup_lr_init,
+            warmup_prefix=warmup_prefix,
+            k_decay=k_decay,
+        )
         super().__init__(
             optimizer,
             "lr",
@@ -298,13 +285,11 @@ class CosineLRScheduler(_CyclicMixin, _WarmupMixin, Scheduler):
         )
         self.lr_min = lr_min
         self.k_decay = k_decay
-        shape = self._cycles(shape, t_initial, cycle_mul, cycle_decay, cycle_limit)
-        self._set_shape(self._warmup(shape, warmup_t, warmup_lr_init, warmup_prefix, "base"))
-        if self.warmup_t:
-            self.update_groups(self.warmup_lr_init)
+        self._set_cycles(t_initial, cycle_mul, cycle_decay, cycle_limit)
+        self._start(shape, warmup_t, warmup_lr_init, warmup_prefix)
 
 
-class TanhLRScheduler(_CyclicMixin, _WarmupMixin, Scheduler):
+class TanhLRScheduler(_CyclicMixin, Scheduler):
     """Hyperbolic-tangent decay with restarts, warmup and noise, as timm's."""
 
     def __init__(
@@ -327,7 +312,18 @@ class TanhLRScheduler(_CyclicMixin, _WarmupMixin, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        shape = Tanh(t_initial=t_initial, lb=lb, ub=ub, lr_min=lr_min)
+        shape = recipes.tanh(
+            t_initial=t_initial,
+            lb=lb,
+            ub=ub,
+            lr_min=lr_min,
+            cycle_mul=cycle_mul,
+            cycle_decay=cycle_decay,
+            cycle_limit=cycle_limit,
+            warmup_t=warmup_t,
+            warmup_lr_init=warmup_lr_init,
+            warmup_prefix=warmup_prefix,
+        )
         super().__init__(
             optimizer,
             "lr",
@@ -341,15 +337,11 @@ class TanhLRScheduler(_CyclicMixin, _WarmupMixin, Scheduler):
         self.lb = lb
         self.ub = ub
         self.lr_min = lr_min
-        shape = self._cycles(shape, t_initial, cycle_mul, cycle_decay, cycle_limit)
-        # timm ramps a tanh warmup to where the curve picks up, unless the warmup is a prefix.
-        target = "base" if warmup_prefix else "end"
-        self._set_shape(self._warmup(shape, warmup_t, warmup_lr_init, warmup_prefix, target))
-        if self.warmup_t:
-            self.update_groups(self.warmup_lr_init)
+        self._set_cycles(t_initial, cycle_mul, cycle_decay, cycle_limit)
+        self._start(shape, warmup_t, warmup_lr_init, warmup_prefix)
 
 
-class PolyLRScheduler(_CyclicMixin, _WarmupMixin, Scheduler):
+class PolyLRScheduler(_CyclicMixin, Scheduler):
     """Polynomial decay with restarts, warmup, noise and k-decay, as timm's."""
 
     def __init__(
@@ -372,7 +364,18 @@ class PolyLRScheduler(_CyclicMixin, _WarmupMixin, Scheduler):
         k_decay: float = 1.0,
         initialize: bool = True,
     ) -> None:
-        shape = Poly(t_initial=t_initial, power=power, lr_min=lr_min, k_decay=k_decay)
+        shape = recipes.poly(
+            t_initial=t_initial,
+            power=power,
+            lr_min=lr_min,
+            cycle_mul=cycle_mul,
+            cycle_decay=cycle_decay,
+            cycle_limit=cycle_limit,
+            warmup_t=warmup_t,
+            warmup_lr_init=warmup_lr_init,
+            warmup_prefix=warmup_prefix,
+            k_decay=k_decay,
+        )
         super().__init__(
             optimizer,
             "lr",
@@ -386,13 +389,11 @@ class PolyLRScheduler(_CyclicMixin, _WarmupMixin, Scheduler):
         self.power = power
         self.lr_min = lr_min
         self.k_decay = k_decay
-        shape = self._cycles(shape, t_initial, cycle_mul, cycle_decay, cycle_limit)
-        self._set_shape(self._warmup(shape, warmup_t, warmup_lr_init, warmup_prefix, "base"))
-        if self.warmup_t:
-            self.update_groups(self.warmup_lr_init)
+        self._set_cycles(t_initial, cycle_mul, cycle_decay, cycle_limit)
+        self._start(shape, warmup_t, warmup_lr_init, warmup_prefix)
 
 
-class StepLRScheduler(_WarmupMixin, Scheduler):
+class StepLRScheduler(_Shaped, Scheduler):
     """Step decay every ``decay_t`` with warmup (a prefix by default) and noise, as timm's."""
 
     def __init__(
@@ -410,7 +411,13 @@ class StepLRScheduler(_WarmupMixin, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        shape = Step(decay_t=decay_t, decay_rate=decay_rate)
+        shape = recipes.step(
+            decay_t=decay_t,
+            decay_rate=decay_rate,
+            warmup_t=warmup_t,
+            warmup_lr_init=warmup_lr_init,
+            warmup_prefix=warmup_prefix,
+        )
         super().__init__(
             optimizer,
             "lr",
@@ -423,12 +430,10 @@ class StepLRScheduler(_WarmupMixin, Scheduler):
         )
         self.decay_t = decay_t
         self.decay_rate = decay_rate
-        self._set_shape(self._warmup(shape, warmup_t, warmup_lr_init, warmup_prefix, "base"))
-        if self.warmup_t:
-            self.update_groups(self.warmup_lr_init)
+        self._start(shape, warmup_t, warmup_lr_init, warmup_prefix)
 
 
-class MultiStepLRScheduler(_WarmupMixin, Scheduler):
+class MultiStepLRScheduler(_Shaped, Scheduler):
     """Decay at milestones with warmup and noise, as timm's: milestone ``m`` applies at ``t = m - 1``."""
 
     def __init__(
@@ -446,9 +451,14 @@ class MultiStepLRScheduler(_WarmupMixin, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        # timm compares milestones with t + 1: the core's lead_t.
         with _timm_names(milestones="decay_t"):
-            shape = MultiStep(milestones=decay_t, decay_rate=decay_rate, lead_t=1)
+            shape = recipes.multistep(
+                decay_t=decay_t,
+                decay_rate=decay_rate,
+                warmup_t=warmup_t,
+                warmup_lr_init=warmup_lr_init,
+                warmup_prefix=warmup_prefix,
+            )
         super().__init__(
             optimizer,
             "lr",
@@ -461,9 +471,7 @@ class MultiStepLRScheduler(_WarmupMixin, Scheduler):
         )
         self.decay_t = decay_t
         self.decay_rate = decay_rate
-        self._set_shape(self._warmup(shape, warmup_t, warmup_lr_init, warmup_prefix, "base"))
-        if self.warmup_t:
-            self.update_groups(self.warmup_lr_init)
+        self._start(shape, warmup_t, warmup_lr_init, warmup_prefix)
 
     def get_curr_decay_steps(self, t: float) -> int:
         """How many milestones apply at ``t`` (after any warmup prefix)."""
@@ -494,11 +502,9 @@ class WSDLRScheduler(_Shaped, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        shape = wsd(
+        shape = recipes.wsd_(
             t_initial=t_initial,
             decay_t=decay_t,
-            warmup_t=warmup_t,
-            warmup_lr_init=warmup_lr_init,
             lr_min=lr_min,
             stable_fn=stable_fn,
             stable_timescale=stable_timescale,
@@ -506,6 +512,8 @@ class WSDLRScheduler(_Shaped, Scheduler):
             decay_fn=decay_fn,
             decay_power=decay_power,
             decay_ratio=decay_ratio,
+            warmup_t=warmup_t,
+            warmup_lr_init=warmup_lr_init,
         )
         super().__init__(
             optimizer,
@@ -528,16 +536,8 @@ class WSDLRScheduler(_Shaped, Scheduler):
         self.decay_fn = decay_fn
         self.decay_power = decay_power
         self.decay_ratio = decay_ratio
-        self.warmup_t = warmup_t
-        self.warmup_lr_init = warmup_lr_init
-        self.warmup_steps = (
-            [(float(b) - warmup_lr_init) / warmup_t for b in self.base_values]
-            if warmup_t
-            else [1 for _ in self.base_values]
-        )
-        self._set_shape(shape)
-        if self.warmup_t:
-            self.update_groups(self.warmup_lr_init)
+        # The warmup is always a prefix here.
+        self._start(shape, warmup_t, warmup_lr_init, True)
 
     def get_cycle_length(self, cycles: int = 0) -> int | float:
         return self.warmup_t + self.t_initial
@@ -926,7 +926,3 @@ def create_scheduler_v2(
     elif warmup_prefix:
         num_epochs += warmup_epochs
     return scheduler, num_epochs
-
-
-# Keep the names timm users import next to the classes.
-_ = (Constant, schedule_class)

@@ -1,0 +1,1 @@
+"""transformers' ``SchedulerType`` names as core schedules (filled in by the interop work)."""
