@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
@@ -26,10 +25,8 @@ from typing import Any, ClassVar
 import torch
 
 from lrkit import _validate as v
-from lrkit.combinators import Cycles
 from lrkit.recipes import timm as recipes
 from lrkit.schedule import Schedule
-from lrkit.shapes import Constant
 from lrkit.torch import Scheduler as _Driver
 from lrkit.torch.plateau import Plateau
 from lrkit.torch.scheduler import _time as _time_arg
@@ -233,11 +230,7 @@ class _CyclicMixin(_Shaped):
     def get_cycle_length(self, cycles: int = 0) -> int | float:
         """The length of ``cycles`` cycles (``cycle_limit`` by default), plus a warmup prefix."""
         cycles = max(1, cycles or self.cycle_limit)
-        lengths = Cycles(Constant(), t_initial=self.t_initial, cycle_mul=self.cycle_mul, cycle_limit=cycles)
-        length = lengths.cycle_length()
-        if self.cycle_mul != 1.0:
-            length = math.floor(length)
-        return length + self.warmup_t if self.warmup_prefix else length
+        return recipes.cycle_length(self.t_initial, self.cycle_mul, cycles, self.warmup_t, self.warmup_prefix)
 
 
 class CosineLRScheduler(_CyclicMixin, Scheduler):
@@ -691,19 +684,6 @@ class PlateauLRScheduler(Scheduler):
 
 # -- the factory ------------------------------------------------------------------------------
 
-_SCHEDULER_NAMES = (
-    "cosine",
-    "tanh",
-    "step",
-    "constant",
-    "multistep",
-    "plateau",
-    "poly",
-    "wsd",
-    "rsqrt",
-    "none",
-)
-
 
 def scheduler_kwargs(cfg: Any, decreasing_metric: bool | None = None) -> dict[str, Any]:
     """Keyword arguments for :func:`create_scheduler_v2` from argparse args or a config object."""
@@ -782,147 +762,45 @@ def create_scheduler_v2(
     Lengths are in epochs and become updates when ``step_on_epochs`` is False. The epoch count
     returned includes cycles, a warmup prefix and cooldown, as timm's does.
     """
-    if sched not in _SCHEDULER_NAMES:
-        raise ValueError(f"sched must be one of {', '.join(map(repr, _SCHEDULER_NAMES))}; got {sched!r}")
-    if decay_epochs is None:
-        decay_epochs = 0.2 if sched in ("wsd", "rsqrt") else 90
-    t_initial, warmup_t, decay_t, cooldown_t, timescale_t = (
-        num_epochs,
-        warmup_epochs,
-        decay_epochs,
-        cooldown_epochs,
-        stable_timescale,
+    planned = recipes.plan(
+        sched=sched,
+        num_epochs=num_epochs,
+        decay_epochs=decay_epochs,
+        decay_milestones=decay_milestones,
+        cooldown_epochs=cooldown_epochs,
+        patience_epochs=patience_epochs,
+        decay_rate=decay_rate,
+        min_lr=min_lr,
+        warmup_lr=warmup_lr,
+        warmup_epochs=warmup_epochs,
+        warmup_prefix=warmup_prefix,
+        noise=noise,
+        noise_pct=noise_pct,
+        noise_std=noise_std,
+        noise_seed=noise_seed,
+        cycle_mul=cycle_mul,
+        cycle_decay=cycle_decay,
+        cycle_limit=cycle_limit,
+        k_decay=k_decay,
+        decay_fn=decay_fn,
+        stable_timescale=stable_timescale,
+        plateau_mode=plateau_mode,
+        step_on_epochs=step_on_epochs,
+        updates_per_epoch=updates_per_epoch,
     )
-    if not step_on_epochs:
-        if not updates_per_epoch or updates_per_epoch <= 0:
-            raise ValueError(
-                f"updates_per_epoch must be > 0 (the number of dataloader batches) when stepping per "
-                f"update, got {updates_per_epoch!r}"
-            )
-        t_initial = t_initial * updates_per_epoch
-        warmup_t = warmup_t * updates_per_epoch
-        decay_t = decay_t * updates_per_epoch
-        decay_milestones = [d * updates_per_epoch for d in decay_milestones]
-        cooldown_t = cooldown_t * updates_per_epoch
-        if timescale_t is not None:
-            timescale_t = timescale_t * updates_per_epoch
+    if planned.name == "none":
+        return None, planned.num_epochs
+    if planned.name == "plateau":
+        return PlateauLRScheduler(optimizer, **planned.kwargs), planned.num_epochs
+    cls = _CLASSES[planned.name]
+    return cls(optimizer, **planned.kwargs, t_in_epochs=planned.step_on_epochs), planned.num_epochs
 
-    warmup_args = dict(warmup_lr_init=warmup_lr, warmup_t=warmup_t, warmup_prefix=warmup_prefix)
-    # Noise on/off points are fractions of the schedule length.
-    if noise is None:
-        noise_range = None
-    elif isinstance(noise, (list, tuple)):
-        noise_range = [n * t_initial for n in noise]
-        if len(noise_range) == 1:
-            noise_range = noise_range[0]
-    else:
-        noise_range = noise * t_initial
-    noise_args = dict(
-        noise_range_t=noise_range, noise_pct=noise_pct, noise_std=noise_std, noise_seed=noise_seed
-    )
-    cycle_args = dict(cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit)
 
-    scheduler: Any = None
-    if sched == "cosine":
-        scheduler = CosineLRScheduler(
-            optimizer,
-            t_initial=t_initial,
-            lr_min=min_lr,
-            t_in_epochs=step_on_epochs,
-            **cycle_args,
-            **warmup_args,
-            **noise_args,
-            k_decay=k_decay,
-        )
-    elif sched == "tanh":
-        scheduler = TanhLRScheduler(
-            optimizer,
-            t_initial=t_initial,
-            lr_min=min_lr,
-            t_in_epochs=step_on_epochs,
-            **cycle_args,
-            **warmup_args,
-            **noise_args,
-        )
-    elif sched in ("step", "constant"):
-        # 'constant' is a step schedule that never decays: warmup and lr_scale still apply.
-        step_args = (
-            dict(decay_t=decay_t, decay_rate=decay_rate)
-            if sched == "step"
-            else dict(decay_t=1, decay_rate=1.0)
-        )
-        scheduler = StepLRScheduler(
-            optimizer,
-            **step_args,
-            t_in_epochs=step_on_epochs,
-            **warmup_args,
-            **noise_args,
-        )
-    elif sched == "multistep":
-        scheduler = MultiStepLRScheduler(
-            optimizer,
-            decay_t=decay_milestones,
-            decay_rate=decay_rate,
-            t_in_epochs=step_on_epochs,
-            **warmup_args,
-            **noise_args,
-        )
-    elif sched == "plateau":
-        if not step_on_epochs:
-            raise ValueError("sched='plateau' steps per epoch only; got step_on_epochs=False")
-        warmup_args.pop("warmup_prefix")
-        scheduler = PlateauLRScheduler(
-            optimizer,
-            decay_rate=decay_rate,
-            patience_t=patience_epochs,
-            cooldown_t=0,
-            **warmup_args,
-            lr_min=min_lr,
-            mode=plateau_mode,
-            **noise_args,
-        )
-    elif sched == "poly":
-        scheduler = PolyLRScheduler(
-            optimizer,
-            power=decay_rate,
-            t_initial=t_initial,
-            lr_min=min_lr,
-            t_in_epochs=step_on_epochs,
-            k_decay=k_decay,
-            **cycle_args,
-            **warmup_args,
-            **noise_args,
-        )
-    elif sched in ("wsd", "rsqrt"):
-        # The warmup is always a prefix here; without warmup_prefix the stable + decay phases
-        # fit inside num_epochs, so --epochs means what it means for the other schedules.
-        t_sched = t_initial if warmup_prefix else t_initial - warmup_t
-        if 0 < decay_epochs < 1:
-            decay_t = decay_epochs * t_sched
-        decay_t = round(decay_t)
-        if not 0 < decay_t <= t_sched:
-            raise ValueError(
-                f"decay_epochs: {sched} needs 0 < decay <= epochs"
-                f"{'' if warmup_prefix else ' - warmup_epochs'}, "
-                f"got decay {decay_t} and stable + decay length {t_sched}"
-            )
-        scheduler = WSDLRScheduler(
-            optimizer,
-            t_initial=t_sched,
-            decay_t=decay_t,
-            lr_min=min_lr,
-            stable_fn="rsqrt" if sched == "rsqrt" else "constant",
-            stable_timescale=timescale_t,
-            decay_fn=decay_fn or ("linear" if sched == "rsqrt" else "1-sqrt"),
-            t_in_epochs=step_on_epochs,
-            warmup_t=warmup_t,
-            warmup_lr_init=warmup_lr,
-            **noise_args,
-        )
-
-    if hasattr(scheduler, "get_cycle_length"):
-        total = scheduler.get_cycle_length() + cooldown_t
-        num_epochs = total if step_on_epochs else total // updates_per_epoch
-    elif warmup_prefix:
-        num_epochs += warmup_epochs
-    return scheduler, num_epochs
+_CLASSES: dict[str, type[Scheduler]] = {
+    "cosine": CosineLRScheduler,
+    "tanh": TanhLRScheduler,
+    "poly": PolyLRScheduler,
+    "step": StepLRScheduler,
+    "multistep": MultiStepLRScheduler,
+    "wsd": WSDLRScheduler,
+}
