@@ -29,6 +29,7 @@ __all__ = [
     "plan",
     "poly",
     "restart",
+    "scheduler_kwargs",
     "step",
     "tanh",
 ]
@@ -75,9 +76,9 @@ def add_warmup(
 def restart(shape: Schedule, cycle_mul: float, cycle_decay: float, cycle_limit: int) -> Schedule:
     """``shape`` restarted as timm restarts it, with timm's float cycle index.
 
-    One cycle of factor 1 is the shape itself, value for value, so it is left bare.
+    One cycle of constant length is the shape itself, value for value, so it is left bare.
     """
-    if (cycle_mul, cycle_decay, cycle_limit) == (1, 1, 1):
+    if cycle_limit == 1 and cycle_mul == 1:
         return shape
     return Cycles(
         shape, cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit, settle_index=False
@@ -494,6 +495,44 @@ def plan(
         dict(decay_t=decay_t, decay_rate=decay_rate) if sched == "step" else dict(decay_t=1, decay_rate=1.0)
     )
     return Plan("step", dict(**step_args, **warmup_args, **noise_args), step_on_epochs, epochs)
+
+
+def scheduler_kwargs(cfg: Any, decreasing_metric: bool | None = None) -> dict[str, Any]:
+    """timm's ``scheduler_kwargs``: :func:`plan`'s arguments from argparse args or a config object.
+
+    Attributes missing from ``cfg`` take timm's fallbacks (which differ from train.py's flag
+    defaults, as in timm).
+    """
+    eval_metric = getattr(cfg, "eval_metric", "top1")
+    if decreasing_metric is not None:
+        plateau_mode = "min" if decreasing_metric else "max"
+    else:
+        plateau_mode = "min" if "loss" in eval_metric else "max"
+    return dict(
+        sched=cfg.sched,
+        num_epochs=getattr(cfg, "epochs", 100),
+        decay_epochs=getattr(cfg, "decay_epochs", 30),
+        decay_milestones=getattr(cfg, "decay_milestones", [30, 60]),
+        warmup_epochs=getattr(cfg, "warmup_epochs", 5),
+        cooldown_epochs=getattr(cfg, "cooldown_epochs", 0),
+        patience_epochs=getattr(cfg, "patience_epochs", 10),
+        decay_rate=getattr(cfg, "decay_rate", 0.1),
+        min_lr=getattr(cfg, "min_lr", 0.0),
+        warmup_lr=getattr(cfg, "warmup_lr", 1e-5),
+        warmup_prefix=getattr(cfg, "warmup_prefix", False),
+        noise=getattr(cfg, "lr_noise", None),
+        noise_pct=getattr(cfg, "lr_noise_pct", 0.67),
+        noise_std=getattr(cfg, "lr_noise_std", 1.0),
+        noise_seed=getattr(cfg, "seed", 42),
+        cycle_mul=getattr(cfg, "lr_cycle_mul", 1.0),
+        cycle_decay=getattr(cfg, "lr_cycle_decay", 0.1),
+        cycle_limit=getattr(cfg, "lr_cycle_limit", 1),
+        k_decay=getattr(cfg, "lr_k_decay", 1.0),
+        decay_fn=getattr(cfg, "lr_decay_fn", None),
+        stable_timescale=getattr(cfg, "lr_stable_timescale", None),
+        plateau_mode=plateau_mode,
+        step_on_epochs=not getattr(cfg, "sched_on_updates", False),
+    )
 
 
 #: The builder of each class timm's factory instantiates, by recipe name.
