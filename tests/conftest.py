@@ -66,6 +66,10 @@ SCHEDULES = {
     "cycles_unsettled": lrkit.cycles(
         lrkit.linear(t_initial=3), cycle_mul=3, cycle_limit=6, settle_index=False
     ),
+    "cycles_unlimited": lrkit.cycles(lrkit.cosine(t_initial=3, lr_min=0.01), cycle_mul=2, cycle_limit=None),
+    "cycles_unlimited_schedule": lrkit.cycles(
+        lrkit.exponential(gamma=0.8), t_initial=4, cycle_decay=0.9, cycle_limit=None
+    ),
     "noise": lrkit.noise(lrkit.cosine(t_initial=20), range_t=(2, 15), pct=0.2, seed=3),
     "noise_uniform": lrkit.noise(lrkit.constant(), range_t=5, kind="uniform", pct=0.1),
     "clamp": lrkit.clamp(lrkit.exponential(gamma=0.5), min_value=0.05),
@@ -73,6 +77,22 @@ SCHEDULES = {
     "scale": 0.5 * lrkit.cosine(t_initial=10),
     "scale_of_scale": lrkit.scale(lrkit.scale(lrkit.cosine(t_initial=10), 0.5), 0.25),
     "multiplier": lrkit.multiplier(lrkit.cosine(t_initial=10, lr_min=0.2)),
+    "product": lrkit.product(
+        [
+            lrkit.step(decay_t=3, decay_rate=0.5),
+            lrkit.linear(t_initial=10, start_factor=0.2, end_factor=1.0),
+            lrkit.cosine(t_initial=20, lr_min=0.1),
+        ]
+    ),
+    "rebase": lrkit.rebase(lrkit.one_cycle(total_t=30, pct_start=0.25), base=0.4),
+    "rebase_in_sequence": lrkit.sequence(
+        [lrkit.rebase(lrkit.cyclic(max_lr=0.9, step_size_up=2), base=0.3), lrkit.constant(0.5)],
+        boundaries=[9],
+    ),
+    "cosine_wave": lrkit.cosine_wave(t_initial=10, cycles=1.5, lr_min=0.01),
+    "cosine_wave_restart": lrkit.cosine_wave(t_initial=12, cycles=2.5, restart=True),
+    "reverse": lrkit.reverse(lrkit.cosine(t_initial=8, lr_min=0.01)),
+    "reverse_schedule": lrkit.reverse(lrkit.exponential(gamma=0.8), t_initial=6),
     "stairs": lrkit.stairs(lrkit.cosine(t_initial=5, lr_min=0.1), every=7),
     "shift_lag": lrkit.shift(lrkit.linear(t_initial=10), by=2.5),
     "shift_lead": lrkit.shift(lrkit.exponential(gamma=0.9), by=-3),

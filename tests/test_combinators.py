@@ -1,5 +1,6 @@
 """Combinators against their docstring formulas, with easy numbers."""
 
+import json
 import math
 
 import numpy as np
@@ -230,6 +231,47 @@ def test_cycles_length_property():
     assert lrkit.cycles(lrkit.cosine(t_initial=7), cycle_limit=4).cycle_length() == 28
 
 
+def sgdr(t, t_0, t_mult, eta_min, base):
+    """torch ``CosineAnnealingWarmRestarts``' bookkeeping, step by step."""
+    t_i, t_cur = t_0, t
+    while t_cur >= t_i:
+        t_cur -= t_i
+        t_i *= t_mult
+    return eta_min + (base - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
+
+
+def test_cycles_unlimited_exact():
+    forever = lrkit.cycles(INNER, cycle_limit=None)
+    assert [forever(t) for t in (0, 4, 8, 12, 8 * 1000 + 6)] == [1.0, 0.5, 1.0, 0.5, 0.25]
+    # Cycles [0, 8), [8, 24), [24, 56), [56, 120): no floor after any of them.
+    growing = lrkit.cycles(INNER, cycle_mul=2, cycle_decay=0.5, cycle_limit=None)
+    assert [growing(t) for t in (0, 8, 16, 24, 40, 56, 88)] == [1.0, 0.5, 0.25, 0.25, 0.125, 0.125, 0.0625]
+
+
+@pytest.mark.parametrize(("t_0", "t_mult"), [(3, 1), (3, 2), (5, 3), (1, 2)])
+def test_cycles_unlimited_are_sgdr(t_0, t_mult):
+    s = lrkit.cycles(lrkit.cosine(t_initial=t_0, lr_min=0.01), cycle_mul=t_mult, cycle_limit=None)
+    for t in range(600):
+        assert s(t, base=0.3) == approx(sgdr(t, t_0, t_mult, 0.01, 0.3))
+
+
+def test_cycles_unlimited_serialize_as_null():
+    s = lrkit.cycles(lrkit.cosine(t_initial=3), cycle_mul=2, cycle_limit=None)
+    text = json.dumps(s.to_dict())
+    assert '"cycle_limit": null' in text
+    assert lrkit.from_dict(json.loads(text)) == s
+    assert repr(s) == "cycles(cosine(t_initial=3), cycle_mul=2, cycle_limit=None)"
+
+
+def test_cycles_unlimited_needs_growing_cycles_and_has_no_total_length():
+    with pytest.raises(ValueError, match=r"cycle_limit=None.*cycle_mul >= 1.*0\.5"):
+        lrkit.cycles(INNER, cycle_mul=0.5, cycle_limit=None)
+    s = lrkit.cycles(INNER, cycle_mul=2, cycle_limit=None)
+    with pytest.raises(ValueError, match="restarts forever"):
+        s.cycle_length()
+    assert s.cycle_length(3) == 8 + 16 + 32
+
+
 # -- noise -------------------------------------------------------------------------------------
 
 
@@ -389,3 +431,59 @@ def test_shift_in_a_sequence_restores_global_time():
 def test_stairs_needs_a_positive_period(bad):
     with pytest.raises(ValueError, match="every"):
         lrkit.stairs(lrkit.constant(), every=bad)
+
+
+# -- product, rebase ----------------------------------------------------------------------------
+
+
+def test_product_exact():
+    # base 4 times 0.5 ** (t // 2) times 1 - t / 8.
+    s = lrkit.product([lrkit.step(decay_t=2, decay_rate=0.5), INNER])
+    assert [s(t, base=4.0) for t in range(0, 10, 2)] == [4.0, 1.5, 0.5, 0.125, 0.0]
+    assert s(np.arange(0.0, 10.0, 2.0), base=4.0).tolist() == [4.0, 1.5, 0.5, 0.125, 0.0]
+
+
+@pytest.mark.parametrize("t", [0, 1, 2.5, 7, 9.99, 30])
+def test_product_formula(t):
+    parts = [lrkit.exponential(gamma=0.9), lrkit.cosine(t_initial=10, lr_min=0.2), INNER]
+    expected = 0.3 * 0.9**t * (0.2 + 0.5 * (1 - 0.2) * (1 + math.cos(math.pi * min(t, 10) / 10))) * inner(t)
+    assert lrkit.product(parts)(t, base=0.3) == approx(expected)
+
+
+def test_product_reads_each_factor_on_base_one():
+    # Absolute targets (lr_min) become fractions, as in multiplier: one factor is a multiplier.
+    shape = lrkit.cosine(t_initial=10, lr_min=0.5)
+    for t in (0, 3, 10, 12):
+        assert lrkit.product([shape])(t, base=0.2) == lrkit.multiplier(shape)(t, base=0.2)
+    assert lrkit.product([shape])(10, base=0.2) == 0.1
+
+
+def test_product_arguments():
+    with pytest.raises(ValueError, match=r"schedules.*at least one"):
+        lrkit.product([])
+    with pytest.raises(TypeError, match=r"schedules\[1\].*0.5"):
+        lrkit.product([INNER, 0.5])
+    with pytest.raises(TypeError, match="schedules must be a list"):
+        lrkit.product(INNER)
+
+
+def test_rebase_ignores_the_group_base():
+    s = lrkit.rebase(INNER, base=0.5)
+    assert [s(t, base=b) for t in (0, 4, 8) for b in (0.1, 7.0)] == [0.5, 0.5, 0.25, 0.25, 0.0, 0.0]
+    assert s(2, base=np.array([0.1, 0.2])).tolist() == [0.375, 0.375]
+    assert s(np.array([[0.0], [2.0]]), base=np.array([0.1, 0.2])).tolist() == [[0.5, 0.5], [0.375, 0.375]]
+
+
+def test_rebase_gives_torch_one_cycle_its_max_lr():
+    # OneCycleLR(max_lr=0.2) peaks at 0.2 whatever lr the optimizer was built with.
+    s = lrkit.rebase(lrkit.one_cycle(total_t=11, pct_start=0.5, anneal="linear", div_factor=10.0), base=0.2)
+    assert [s(t, base=b) for t in (0, 4.5) for b in (1e-3, 5.0)] == [0.02, 0.02, 0.2, 0.2]
+
+
+def test_rebase_arguments():
+    with pytest.raises(ValueError, match=r"base must be >= 0.*-1"):
+        lrkit.rebase(INNER, base=-1)
+    with pytest.raises(TypeError, match="base must be a number"):
+        lrkit.rebase(INNER, base="0.1")
+    with pytest.raises(TypeError, match="schedule must be an lrkit schedule"):
+        lrkit.rebase(0.5, base=0.1)

@@ -7,13 +7,16 @@ use ``assert``: user input must be checked under ``python -O`` too.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import operator
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 __all__ = [
     "choice",
+    "renamed",
     "integer",
     "real",
     "real_or_int",
@@ -87,3 +90,19 @@ def choice(name: str, value: Any, options: Iterable[str]) -> str:
     if not isinstance(value, str) or value not in options:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
     return value
+
+
+@contextlib.contextmanager
+def renamed(**names: str) -> Iterator[None]:
+    """Re-raise argument errors from inner code under the names the caller's user typed.
+
+    ``with renamed(pct="noise_pct"): Noise(...)`` turns "pct must be > 0" into
+    "noise_pct must be > 0".
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        message = str(error)
+        for inner, outer in names.items():
+            message = re.sub(rf"\b{re.escape(inner)}\b", outer, message)
+        raise type(error)(message) from None

@@ -23,6 +23,9 @@ __all__ = [
     "Cycles",
     "Multiplier",
     "Noise",
+    "Product",
+    "Rebase",
+    "Reverse",
     "Scale",
     "Sequential",
     "Shift",
@@ -32,7 +35,10 @@ __all__ = [
     "cycles",
     "multiplier",
     "noise",
+    "product",
+    "rebase",
     "register_noise_generator",
+    "reverse",
     "scale",
     "sequence",
     "shift",
@@ -81,6 +87,9 @@ class Warmup(Schedule):
         inner, length = self.schedule, self.warmup_t
         if not length:
             return inner._value(xp, t, base)
+        if xp is SCALAR and t >= length and self.target != "end":
+            # Past the ramp a scalar needs only the inner value (this runs on every step).
+            return inner._value(xp, t - length if self.prefix else t, base)
         inner_t = xp.maximum(t - length, 0.0) if self.prefix else t
         after = inner._value(xp, inner_t, base)
         if self.target == "base":
@@ -148,12 +157,17 @@ class Cycles(Schedule):
     cycle's local time. After ``cycle_limit`` cycles it holds the shape's floor (the last
     cycle's end value for a schedule without one). ``t_initial`` defaults to the shape's.
     ``settle_index=False`` keeps the float ``floor(log(...))`` as it falls, as timm does, which
-    can place the first instant of a cycle at the end of the one before.
+    can place the first instant of a cycle at the end of the one before. ``cycle_limit=None``
+    restarts forever (torch's ``CosineAnnealingWarmRestarts``; JSON ``null``), which needs
+    ``cycle_mul >= 1``.
 
     >>> from lrkit import linear
     >>> s = cycles(linear(t_initial=2), cycle_decay=0.5, cycle_limit=2)
     >>> [s(t) for t in range(6)]
     [1.0, 0.5, 0.5, 0.25, 0.0, 0.0]
+    >>> forever = cycles(linear(t_initial=2), cycle_limit=None)
+    >>> [forever(t) for t in (0, 1, 2, 3, 1001)]
+    [1.0, 0.5, 1.0, 0.5, 0.5]
     """
 
     name: ClassVar[str] = "cycles"
@@ -161,7 +175,7 @@ class Cycles(Schedule):
     t_initial: float | None = None
     cycle_mul: float = 1.0
     cycle_decay: float = 1.0
-    cycle_limit: int = 1
+    cycle_limit: int | None = 1
     settle_index: bool = True
 
     def __post_init__(self) -> None:
@@ -184,7 +198,14 @@ class Cycles(Schedule):
             "cycle_decay",
             v.real_or_int("cycle_decay", self.cycle_decay, minimum=0.0),
         )
-        _set(self, "cycle_limit", v.integer("cycle_limit", self.cycle_limit, minimum=0))
+        if self.cycle_limit is not None:
+            _set(self, "cycle_limit", v.integer("cycle_limit", self.cycle_limit, minimum=0))
+        elif self.cycle_mul < 1:
+            # Shrinking cycles all fit before t_initial / (1 - cycle_mul): past it there is no
+            # cycle to be in, and no floor to hold without a last cycle.
+            raise ValueError(
+                f"cycle_limit=None (unlimited cycles) needs cycle_mul >= 1, got cycle_mul={self.cycle_mul!r}"
+            )
 
     @property
     def length(self) -> float:
@@ -197,6 +218,8 @@ class Cycles(Schedule):
         ``t_initial * cycles`` when ``cycle_mul == 1``, else
         ``t_initial * (cycle_mul ** cycles - 1) / (cycle_mul - 1)``.
         """
+        if cycles is None and self.cycle_limit is None:
+            raise ValueError("cycle_limit=None restarts forever: give cycles, how many cycles to measure")
         n = self.cycle_limit if cycles is None else v.integer("cycles", cycles, minimum=1)
         if self.cycle_mul == 1:
             return self.length * n
@@ -223,6 +246,9 @@ class Cycles(Schedule):
         peak = base * decay**index
         local = xp.clip(local, 0.0, length)
         inner = self.schedule
+        if limit is None:
+            # Unlimited restarts: every t is inside a cycle, and there is no floor to reach.
+            return inner._curve(xp, local, length, peak) if inner.finite else inner._value(xp, local, peak)
         # The floor is where the last cycle ends (cycle_limit=0, which timm allows, holds the
         # first cycle's end from the start).
         last = max(limit - 1, 0)
@@ -375,6 +401,7 @@ class Clamp(Schedule):
     """
 
     name: ClassVar[str] = "clamp"
+    affine: ClassVar[bool] = False
     schedule: Schedule
     min_value: float | None = None
     max_value: float | None = None
@@ -452,6 +479,62 @@ class Multiplier(Schedule):
 
 
 @schedule_class
+class Product(Schedule):
+    """Schedules multiplied together, each as a multiplier of the base (torch ``ChainedScheduler``).
+
+    ``v(t) = base * schedules[0](t, base=1) * schedules[1](t, base=1) * ...``: the factors of
+    chainable schedules (step, multistep, exponential, linear, poly, a constant factor) compose
+    as torch's chain of recursive updates composes them.
+
+    >>> from lrkit import exponential, step
+    >>> s = product([step(decay_t=2, decay_rate=0.5), exponential(gamma=0.5)])
+    >>> [s(t, base=8.0) for t in range(4)]
+    [8.0, 4.0, 1.0, 0.5]
+    """
+
+    name: ClassVar[str] = "product"
+    schedules: tuple[Schedule, ...]
+
+    def __post_init__(self) -> None:
+        schedules = _sequence_of("schedules", self.schedules)
+        if not schedules:
+            raise ValueError("schedules must hold at least one schedule, got []")
+        _set(self, "schedules", tuple(_check_schedule(f"schedules[{i}]", s) for i, s in enumerate(schedules)))
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        value = self.schedules[0]._value(xp, t, 1.0)
+        for factor in self.schedules[1:]:
+            value = value * factor._value(xp, t, 1.0)
+        return base * value
+
+
+@schedule_class
+class Rebase(Schedule):
+    """``schedule`` on a base of its own, whatever the group's (torch's absolute values).
+
+    ``v(t) = schedule(t, base=base)``: the value no longer depends on the group's base, as
+    torch's ``OneCycleLR(max_lr=...)`` and ``CyclicLR(base_lr=...)`` overwrite the optimizer's
+    lr, and their ``base_momentum``/``max_momentum`` its momentum.
+
+    >>> from lrkit import linear
+    >>> s = rebase(linear(t_initial=4), base=0.5)
+    >>> [s(t, base=9.0) for t in (0, 2, 4)]
+    [0.5, 0.25, 0.0]
+    """
+
+    name: ClassVar[str] = "rebase"
+    schedule: Schedule
+    base: float
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+        _set(self, "base", v.real_or_int("base", self.base, minimum=0.0))
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        return self.schedule._value(xp, t, self.base)
+
+
+@schedule_class
 class Stairs(Schedule):
     """``schedule`` held over each period of ``every``, on the period count as its time.
 
@@ -503,6 +586,40 @@ class Shift(Schedule):
         return self.schedule._value(xp, xp.maximum(t - self.by, 0.0), base)
 
 
+@schedule_class
+class Reverse(Schedule):
+    """``schedule`` run backwards over ``[0, t_initial]``: a decay turned into a ramp up.
+
+    ``v(t) = schedule(max(t_initial - t, 0))``: it ends, and then holds, at ``schedule(0)``.
+    ``t_initial`` defaults to the shape's length.
+
+    >>> from lrkit import linear
+    >>> s = reverse(linear(t_initial=4))
+    >>> [s(t) for t in range(6)]
+    [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+    """
+
+    name: ClassVar[str] = "reverse"
+    schedule: Schedule
+    t_initial: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+        if self.t_initial is None:
+            if not self.schedule.finite:
+                raise ValueError(f"t_initial is required: {self.schedule!r} has no length of its own")
+        else:
+            _set(
+                self,
+                "t_initial",
+                v.real_or_int("t_initial", self.t_initial, minimum=0.0, strict_minimum=True),
+            )
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        length = self.schedule.t_initial if self.t_initial is None else self.t_initial
+        return self.schedule._value(xp, xp.maximum(length - t, 0.0), base)
+
+
 def _sequence_of(name: str, value: Any) -> tuple[Any, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError(f"{name} must be a list, got {value!r}")
@@ -517,5 +634,8 @@ noise = Noise
 clamp = Clamp
 scale = Scale
 multiplier = Multiplier
+product = Product
+rebase = Rebase
 stairs = Stairs
 shift = Shift
+reverse = Reverse

@@ -107,6 +107,20 @@ class Schedule:
     name: ClassVar[str] = ""
     #: True for shapes with a length (``t_initial``) that :func:`lrkit.cycles` can restart.
     finite: ClassVar[bool] = False
+    #: False where the value is not ``a(t) * base + b(t)`` (a clamp, a max): the driver then
+    #: evaluates each group on its own instead of once for all.
+    affine: ClassVar[bool] = True
+
+    def is_affine(self) -> bool:
+        """True when the value is ``a(t) * base + b(t)``, inner schedules included."""
+        if not self.affine:
+            return False
+        for field in dataclasses.fields(self) if dataclasses.is_dataclass(self) else ():
+            value = getattr(self, field.name)
+            for child in value if isinstance(value, tuple) else (value,):
+                if isinstance(child, Schedule) and not child.is_affine():
+                    return False
+        return True
 
     # -- evaluation -------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from lrkit.schedule import SCALAR, Schedule, _set, schedule_class
 __all__ = [
     "Constant",
     "Cosine",
+    "CosineWave",
     "Cyclic",
     "Exponential",
     "FromCallable",
@@ -38,6 +39,7 @@ __all__ = [
     "WSD",
     "constant",
     "cosine",
+    "cosine_wave",
     "cyclic",
     "exponential",
     "from_callable",
@@ -65,6 +67,9 @@ class FiniteShape(Schedule):
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         length = self.t_initial
+        if xp is SCALAR:
+            # One branch for a scalar, the same formulas: the driver calls this every step.
+            return self._curve(xp, t, length, base) if t < length else self._floor(base)
         inside = self._curve(xp, xp.minimum(t, length), length, base)
         return xp.where(t < length, inside, self._floor(base))
 
@@ -239,10 +244,54 @@ class Cosine(FiniteShape):
 
     def _curve(self, xp: Any, t: Any, length: Any, base: Any) -> Any:
         k = self.k_decay
-        return self.lr_min + 0.5 * (base - self.lr_min) * (1 + xp.cos(math.pi * t**k / length**k))
+        # x ** 1.0 is x exactly, so skipping the powers for k == 1 changes no bit.
+        angle = math.pi * t / length if k == 1 else math.pi * t**k / length**k
+        return self.lr_min + 0.5 * (base - self.lr_min) * (1 + xp.cos(angle))
 
     def _floor(self, base: Any) -> Any:
-        return self.lr_min
+        return float(self.lr_min)
+
+
+@schedule_class
+class CosineWave(Schedule):
+    """A cosine wave of ``cycles`` periods per ``t_initial`` that keeps going (transformers' cosines).
+
+    With ``u = cycles * t / t_initial``:
+    ``v(t) = lr_min + (base - lr_min) * 0.5 * (1 + cos(2 * pi * u))``, or with ``restart=True``
+    (each period one descent, then a jump back to ``base``)
+    ``v(t) = lr_min + (base - lr_min) * 0.5 * (1 + cos(pi * frac(u)))``. It has no floor of its
+    own: :func:`lrkit.sequence` cuts it. The phase is computed in transformers' order of
+    operations, so ``get_cosine_schedule_with_warmup``'s values come out bit for bit.
+
+    >>> s = cosine_wave(t_initial=10)
+    >>> [round(s(t), 12) for t in (0, 5, 10, 15, 20)]
+    [1.0, 0.5, 0.0, 0.5, 1.0]
+    >>> r = cosine_wave(t_initial=10, cycles=2, restart=True)
+    >>> [round(r(t), 12) for t in (0, 2.5, 5, 7.5)]
+    [1.0, 0.5, 1.0, 0.5]
+    """
+
+    name: ClassVar[str] = "cosine_wave"
+    t_initial: float
+    cycles: float = 0.5
+    lr_min: float = 0.0
+    restart: bool = False
+
+    def __post_init__(self) -> None:
+        _check_length(self)
+        _set(self, "cycles", v.real_or_int("cycles", self.cycles, minimum=0.0))
+        _set(self, "lr_min", v.real_or_int("lr_min", self.lr_min, minimum=0.0))
+        v.flag("restart", self.restart)
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        progress = t / self.t_initial
+        if self.restart:
+            u = self.cycles * progress
+            # u - floor(u) is exact, and equal to transformers' u % 1.0 for u >= 0.
+            wave = 0.5 * (1.0 + xp.cos(math.pi * (u - xp.floor(u))))
+        else:
+            wave = 0.5 * (1.0 + xp.cos(math.pi * self.cycles * 2.0 * progress))
+        return self.lr_min + (base - self.lr_min) * wave
 
 
 @schedule_class
@@ -276,7 +325,7 @@ class Tanh(FiniteShape):
         return self.lr_min + 0.5 * (base - self.lr_min) * (1 - xp.tanh(self.lb * (1.0 - tr) + self.ub * tr))
 
     def _floor(self, base: Any) -> Any:
-        return self.lr_min
+        return float(self.lr_min)
 
 
 @schedule_class
@@ -308,7 +357,7 @@ class Poly(FiniteShape):
         return self.lr_min + (base - self.lr_min) * (1 - t**k / length**k) ** self.power
 
     def _floor(self, base: Any) -> Any:
-        return self.lr_min
+        return float(self.lr_min)
 
 
 @schedule_class
@@ -354,6 +403,7 @@ class WSD(Schedule):
     """
 
     name: ClassVar[str] = "wsd"
+    affine: ClassVar[bool] = False  # max(base * stable, lr_min)
     t_initial: float
     decay_t: float
     lr_min: float = 0.0
@@ -639,6 +689,8 @@ class FromCallable(Schedule):
         v.flag("vectorized", self.vectorized)
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        if xp is SCALAR:
+            return base * float(self.fn(t))  # a NumPy float in a param group breaks torch.load
         if self.vectorized:
             return base * self.fn(t)
         return base * _map(self.fn, xp, t)
@@ -680,6 +732,7 @@ multistep = MultiStep
 exponential = Exponential
 linear = Linear
 cosine = Cosine
+cosine_wave = CosineWave
 tanh = Tanh
 poly = Poly
 rsqrt = Rsqrt
