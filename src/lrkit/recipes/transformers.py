@@ -1,1 +1,480 @@
-"""transformers' ``SchedulerType`` names as core schedules (filled in by the interop work)."""
+"""transformers' ``SchedulerType`` names as core schedules: what ``get_scheduler`` builds.
+
+Each builder takes ``get_scheduler``'s keywords (``num_warmup_steps``, ``num_training_steps``,
+``scheduler_specific_kwargs``) and, as plain keywords too, the extra arguments of the schedule
+function behind the name (``num_cycles``, ``lr_end``, ``power``, ...). It returns the schedule
+whose value at update ``t`` for a group of base lr ``base`` is the lr transformers' ``LambdaLR``
+writes, ``base * lr_lambda(t)``; ``reduce_lr_on_plateau`` returns :class:`lrkit.torch.Plateau`'s
+arguments. Which names need ``num_warmup_steps`` and ``num_training_steps`` follows
+``get_scheduler``, as do its messages; the step counts a name does not use are ignored, as
+``get_scheduler`` ignores them. A key of ``scheduler_specific_kwargs`` the schedule function does
+not take is a ``ValueError`` naming it (``get_scheduler`` lets ``constant`` and
+``constant_with_warmup`` drop such keys silently; here they are errors too).
+
+Three schedules read the optimizer's lr (``optimizer.defaults["lr"]``), which a schedule of
+``(t, base)`` cannot see: polynomial's ``lr_end`` and the two min-lr cosines' ``min_lr`` are
+absolute lrs that transformers turns into a fraction of that lr, and then applies that fraction
+to every group. Without ``base_lr`` they are kept absolute here, which is transformers' value for
+every group whose lr is the optimizer's default lr (a one-group optimizer, or the Trainer's
+groups); give ``base_lr=optimizer.defaults["lr"]`` to match transformers for groups with other
+lrs too.
+
+``greedy`` is not registered: ``GreedyLR`` raises the lr after ``patience`` improving metrics as
+well as lowering it after ``patience`` bad ones, with warmup and cooldown counters, optional
+metric smoothing and a reset after ``reset_start`` steps at ``min_lr``. That is neither a
+function of time nor the decay-only rule of ``ReduceLROnPlateau`` that :class:`lrkit.torch.Plateau`
+implements.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from lrkit import _validate as v
+from lrkit.combinators import Clamp, Multiplier, Reverse, Sequential, Shift, Warmup
+from lrkit.config import register
+from lrkit.schedule import Schedule
+from lrkit.shapes import WSD, Constant, Cosine, CosineWave, Linear, Poly, Rsqrt
+
+__all__ = [
+    "constant",
+    "constant_with_warmup",
+    "cosine",
+    "cosine_warmup_with_min_lr",
+    "cosine_with_min_lr",
+    "cosine_with_restarts",
+    "inverse_sqrt",
+    "linear",
+    "polynomial",
+    "reduce_lr_on_plateau",
+    "warmup_stable_decay",
+]
+
+Specific = Mapping[str, Any] | None
+Steps = int | float | None
+
+_WSD_TYPES = ("linear", "cosine", "1-sqrt")
+
+
+# -- arguments ----------------------------------------------------------------------------------
+
+
+def _extra(name: str, specific: Specific, **given: Any) -> dict[str, Any]:
+    """The schedule function's extra arguments: keywords and ``scheduler_specific_kwargs`` merged.
+
+    ``None`` means "not given", as it does for transformers' optional arguments.
+    """
+    if specific is None:
+        specific = {}
+    if not isinstance(specific, Mapping):
+        raise TypeError(f"{name}: scheduler_specific_kwargs must be a dict, got {specific!r}")
+    merged = {key: value for key, value in given.items() if value is not None}
+    for key, value in specific.items():
+        if key not in given:
+            takes = ", ".join(map(repr, given)) or "no keys"
+            hint = (
+                "; last_epoch is torch's resume counter: an lrkit Scheduler resumes from its state_dict"
+                if key == "last_epoch"
+                else ""
+            )
+            raise ValueError(
+                f"{name}: unknown key {key!r} in scheduler_specific_kwargs; it takes {takes}{hint}"
+            )
+        if key in merged:
+            raise ValueError(f"{name}: {key!r} is given both as a keyword and in scheduler_specific_kwargs")
+        if value is not None:
+            merged[key] = value
+    return merged
+
+
+def _warmup_steps(name: str, num_warmup_steps: Steps) -> int | float:
+    if num_warmup_steps is None:
+        hint = " (timm's cosine takes t_initial instead)" if name == "cosine" else ""
+        raise ValueError(f"{name} requires `num_warmup_steps`, please provide that argument.{hint}")
+    return v.real_or_int("num_warmup_steps", num_warmup_steps, minimum=0.0)
+
+
+def _steps(name: str, num_warmup_steps: Steps, num_training_steps: Steps) -> tuple[int | float, int | float]:
+    """``(w, T)``, checked in ``get_scheduler``'s order: warmup first."""
+    w = _warmup_steps(name, num_warmup_steps)
+    if num_training_steps is None:
+        raise ValueError(f"{name} requires `num_training_steps`, please provide that argument.")
+    return w, v.real_or_int("num_training_steps", num_training_steps, minimum=0.0)
+
+
+def _warmup(schedule: Schedule, w: int | float) -> Schedule:
+    """transformers' warmup ``t / w`` in front of ``schedule`` (which then starts at ``w``)."""
+    return Warmup(schedule, warmup_t=w, prefix=True) if w else schedule
+
+
+def _cycles(num_cycles: Any) -> int | float:
+    return v.real_or_int("num_cycles", num_cycles, minimum=0.0)
+
+
+def _base_lr(base_lr: Any) -> float:
+    return v.real("base_lr", base_lr, minimum=0.0, strict_minimum=True)
+
+
+def _cosine_to_min_lr(
+    name: str, length: int | float, num_cycles: Any, options: Mapping[str, Any], base_lr: Any
+) -> Schedule:
+    """The cosine of the two min-lr schedules, from ``base`` down to ``min_lr`` or ``min_lr_rate * base``."""
+    min_lr, min_lr_rate = options.get("min_lr"), options.get("min_lr_rate")
+    base_lr = None if base_lr is None else _base_lr(base_lr)
+    if min_lr is not None and min_lr_rate is not None:
+        raise ValueError(f"{name}: only one of min_lr or min_lr_rate should be set")
+    if min_lr is not None:
+        min_lr = v.real_or_int("min_lr", min_lr, minimum=0.0)
+        if base_lr is None:
+            return CosineWave(t_initial=length, cycles=_cycles(num_cycles), lr_min=min_lr)
+        # transformers' own arithmetic: min_lr / optimizer.defaults["lr"].
+        min_lr_rate = min_lr / base_lr
+    elif min_lr_rate is None:
+        raise ValueError(f"{name}: one of min_lr or min_lr_rate should be set (in scheduler_specific_kwargs)")
+    rate = v.real_or_int("min_lr_rate", min_lr_rate, minimum=0.0)
+    return Multiplier(CosineWave(t_initial=length, cycles=_cycles(num_cycles), lr_min=rate))
+
+
+# -- the names ----------------------------------------------------------------------------------
+
+
+@register("linear", unit="update", source="transformers")
+def linear(
+    *,
+    num_warmup_steps: Steps = None,
+    num_training_steps: Steps = None,
+    scheduler_specific_kwargs: Specific = None,
+) -> Schedule:
+    """``get_linear_schedule_with_warmup``: warmup from 0, then a straight line to 0 at ``T``.
+
+    ``v(t) = base * t / w`` for ``t < w``, then ``base * max(0, (T - t) / max(1, T - w))``.
+    """
+    _extra("linear", scheduler_specific_kwargs)
+    w, total = _steps("linear", num_warmup_steps, num_training_steps)
+    if total <= w:
+        return _warmup(Constant(0.0), w)  # the line is at (or past) 0 when the warmup ends
+    # The line as the time left, (T - t) / (T - w), which is how transformers computes it: bit for
+    # bit the same, where 1 - (t - w) / (T - w) loses digits near T.
+    return _warmup(Reverse(Linear(t_initial=total - w, start_factor=0.0, end_factor=1.0)), w)
+
+
+@register("cosine", unit="update", source="transformers")
+def cosine(
+    *,
+    num_warmup_steps: Steps = None,
+    num_training_steps: Steps = None,
+    scheduler_specific_kwargs: Specific = None,
+    num_cycles: float | None = None,
+) -> Schedule:
+    """``get_cosine_schedule_with_warmup``: warmup, then ``num_cycles`` (0.5) cosine waves to ``T`` and on.
+
+    ``v(t) = base * t / w`` for ``t < w``, then
+    ``base * 0.5 * (1 + cos(2 * pi * num_cycles * (t - w) / max(1, T - w)))``, past ``T`` too.
+    """
+    options = _extra("cosine", scheduler_specific_kwargs, num_cycles=num_cycles)
+    w, total = _steps("cosine", num_warmup_steps, num_training_steps)
+    wave = CosineWave(t_initial=max(1, total - w), cycles=_cycles(options.get("num_cycles", 0.5)))
+    return _warmup(wave, w)
+
+
+@register("cosine_with_restarts", unit="update", source="transformers")
+def cosine_with_restarts(
+    *,
+    num_warmup_steps: Steps = None,
+    num_training_steps: Steps = None,
+    scheduler_specific_kwargs: Specific = None,
+    num_cycles: float | None = None,
+) -> Schedule:
+    """``get_cosine_with_hard_restarts_schedule_with_warmup``: ``num_cycles`` (1) cosine descents, then 0.
+
+    With ``p = (t - w) / max(1, T - w)``: ``v(t) = base * t / w`` for ``t < w``, then
+    ``base * 0.5 * (1 + cos(pi * frac(num_cycles * p)))`` while ``p < 1``, then 0.
+    """
+    options = _extra("cosine_with_restarts", scheduler_specific_kwargs, num_cycles=num_cycles)
+    w, total = _steps("cosine_with_restarts", num_warmup_steps, num_training_steps)
+    length = max(1, total - w)
+    restarts = CosineWave(t_initial=length, cycles=_cycles(options.get("num_cycles", 1)), restart=True)
+    return _warmup(Sequential((restarts, Constant(0.0)), (length,)), w)
+
+
+@register("polynomial", unit="update", source="transformers")
+def polynomial(
+    *,
+    num_warmup_steps: Steps = None,
+    num_training_steps: Steps = None,
+    scheduler_specific_kwargs: Specific = None,
+    lr_end: float | None = None,
+    power: float | None = None,
+    base_lr: float | None = None,
+) -> Schedule:
+    """``get_polynomial_decay_schedule_with_warmup``: warmup, then polynomial decay to ``lr_end`` (1e-7).
+
+    ``v(t) = base * t / w`` for ``t < w``, then
+    ``lr_end + (base - lr_end) * (1 - (t - w) / (T - w)) ** power`` (power 1.0) up to ``T``, then
+    ``lr_end``; with ``base_lr``, ``lr_end`` is read as transformers reads it, as the fraction
+    ``e = lr_end / base_lr`` of each group's base: ``base * (e + (1 - e) * (...) ** power)``.
+    """
+    options = _extra("polynomial", scheduler_specific_kwargs, lr_end=lr_end, power=power)
+    w, total = _steps("polynomial", num_warmup_steps, num_training_steps)
+    end = v.real_or_int("lr_end", options.get("lr_end", 1e-7), minimum=0.0)
+    power = v.real_or_int("power", options.get("power", 1.0), minimum=0.0, strict_minimum=True)
+    if base_lr is not None:
+        base_lr = _base_lr(base_lr)
+        if not base_lr > end:
+            raise ValueError(f"lr_end ({end}) must be smaller than initial lr ({base_lr})")
+        rate = end / base_lr
+        if total > w:
+            return _warmup(Multiplier(Poly(t_initial=total - w, power=power, lr_min=rate)), w)
+        return _warmup(Constant(rate), w)
+    if total > w:
+        return _warmup(Poly(t_initial=total - w, power=power, lr_min=end), w)
+    # No decay left after the warmup: the absolute lr_end, a zero raised to it (transformers
+    # itself divides by zero at t = T when T == w).
+    return _warmup(Clamp(Constant(0.0), min_value=end), w)
+
+
+@register("constant", unit="update", source="transformers")
+def constant(
+    *,
+    num_warmup_steps: Steps = None,
+    num_training_steps: Steps = None,
+    scheduler_specific_kwargs: Specific = None,
+) -> Schedule:
+    """``get_constant_schedule``: the base lr throughout (``get_scheduler`` ignores the step counts).
+
+    ``v(t) = base``
+    """
+    _extra("constant", scheduler_specific_kwargs)
+    return Constant()
+
+
+@register("constant_with_warmup", unit="update", source="transformers")
+def constant_with_warmup(
+    *,
+    num_warmup_steps: Steps = None,
+    num_training_steps: Steps = None,
+    scheduler_specific_kwargs: Specific = None,
+) -> Schedule:
+    """``get_constant_schedule_with_warmup``: warmup from 0, then the base lr (``T`` is not used).
+
+    ``v(t) = base * t / w`` for ``t < w``, then ``base``.
+    """
+    _extra("constant_with_warmup", scheduler_specific_kwargs)
+    return _warmup(Constant(), _warmup_steps("constant_with_warmup", num_warmup_steps))
+
+
+@register("inverse_sqrt", unit="update", source="transformers")
+def inverse_sqrt(
+    *,
+    num_warmup_steps: Steps = None,
+    num_training_steps: Steps = None,
+    scheduler_specific_kwargs: Specific = None,
+    timescale: float | None = None,
+) -> Schedule:
+    """``get_inverse_sqrt_schedule``: warmup, then ``1 / sqrt`` decay over ``timescale`` (``w`` or 10,000).
+
+    ``v(t) = base * t / w`` for ``t < w``, then ``base / sqrt((t - w + timescale) / timescale)``.
+    """
+    options = _extra("inverse_sqrt", scheduler_specific_kwargs, timescale=timescale)
+    w = _warmup_steps("inverse_sqrt", num_warmup_steps)
+    scale = options.get("timescale", w or 10_000)
+    return _warmup(Rsqrt(timescale=scale), w)
+
+
+@register("reduce_lr_on_plateau", unit="update", plateau=True, source="transformers")
+def reduce_lr_on_plateau(
+    *,
+    num_warmup_steps: Steps = None,
+    num_training_steps: Steps = None,
+    scheduler_specific_kwargs: Specific = None,
+    mode: str | None = None,
+    factor: float | None = None,
+    patience: int | None = None,
+    threshold: float | None = None,
+    threshold_mode: str | None = None,
+    cooldown: int | None = None,
+    min_lr: Any = None,
+    eps: float | None = None,
+) -> dict[str, Any]:
+    """``get_reduce_on_plateau_schedule``: torch's ``ReduceLROnPlateau``, as ``Plateau``'s arguments.
+
+    ``lr = max(lr * factor, min_lr)`` after more than ``patience`` steps without improvement
+    (kept when that changes it by no more than ``eps``); the step counts are not used.
+    """
+    options = _extra(
+        "reduce_lr_on_plateau",
+        scheduler_specific_kwargs,
+        mode=mode,
+        factor=factor,
+        patience=patience,
+        threshold=threshold,
+        threshold_mode=threshold_mode,
+        cooldown=cooldown,
+        min_lr=min_lr,
+        eps=eps,
+    )
+    # torch's defaults, spelled out (they are also Plateau's).
+    defaults = dict(
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0.0,
+        eps=1e-8,
+    )
+    return {**defaults, **options}
+
+
+@register("cosine_with_min_lr", unit="update", source="transformers")
+def cosine_with_min_lr(
+    *,
+    num_warmup_steps: Steps = None,
+    num_training_steps: Steps = None,
+    scheduler_specific_kwargs: Specific = None,
+    num_cycles: float | None = None,
+    min_lr: float | None = None,
+    min_lr_rate: float | None = None,
+    base_lr: float | None = None,
+) -> Schedule:
+    """``get_cosine_with_min_lr_schedule_with_warmup``: ``cosine`` waving down to ``min_lr``, not 0.
+
+    With ``c = 0.5 * (1 + cos(2 * pi * num_cycles * (t - w) / max(1, T - w)))``:
+    ``v(t) = base * t / w`` for ``t < w``, then ``min_lr + (base - min_lr) * c``, or
+    ``base * (r + (1 - r) * c)`` with ``r = min_lr_rate`` (or ``min_lr / base_lr``).
+    """
+    name = "cosine_with_min_lr"
+    options = _extra(
+        name, scheduler_specific_kwargs, num_cycles=num_cycles, min_lr=min_lr, min_lr_rate=min_lr_rate
+    )
+    w, total = _steps(name, num_warmup_steps, num_training_steps)
+    wave = _cosine_to_min_lr(name, max(1, total - w), options.get("num_cycles", 0.5), options, base_lr)
+    return _warmup(wave, w)
+
+
+@register("cosine_warmup_with_min_lr", unit="update", source="transformers")
+def cosine_warmup_with_min_lr(
+    *,
+    num_warmup_steps: Steps = None,
+    num_training_steps: Steps = None,
+    scheduler_specific_kwargs: Specific = None,
+    num_cycles: float | None = None,
+    min_lr: float | None = None,
+    min_lr_rate: float | None = None,
+    warmup_lr_rate: float | None = None,
+    base_lr: float | None = None,
+) -> Schedule:
+    """``get_cosine_with_min_lr_schedule_with_warmup_lr_rate``: ``cosine_with_min_lr`` one step ahead.
+
+    With ``c(s)`` as in ``cosine_with_min_lr`` at ``s = t - w + 1``: ``v(t) = base * (t + 1) / w``
+    for ``t < w``, or with ``warmup_lr_rate`` (``a``) ``base * (a + (1 - a) * t / max(1, w - 1))``;
+    then ``min_lr + (base - min_lr) * c(s)`` (or ``base * (r + (1 - r) * c(s))``).
+    """
+    name = "cosine_warmup_with_min_lr"
+    options = _extra(
+        name,
+        scheduler_specific_kwargs,
+        num_cycles=num_cycles,
+        min_lr=min_lr,
+        min_lr_rate=min_lr_rate,
+        warmup_lr_rate=warmup_lr_rate,
+    )
+    w, total = _steps(name, num_warmup_steps, num_training_steps)
+    wave = _cosine_to_min_lr(name, max(1, total - w), options.get("num_cycles", 0.5), options, base_lr)
+    rate = options.get("warmup_lr_rate")
+    if rate is None or not w:
+        # (t + 1) / w is the usual warmup one step ahead, and so is the cosine after it.
+        return Shift(_warmup(wave, w), by=-1)
+    rate = v.real_or_int("warmup_lr_rate", rate, minimum=0.0)
+    # This ramp reaches base at t = w - 1, and the cosine takes over one step ahead at t = w.
+    ramp = Linear(t_initial=max(1, w - 1), start_factor=rate, end_factor=1.0)
+    return Sequential((ramp, Shift(wave, by=-1)), (w,))
+
+
+@register("warmup_stable_decay", unit="update", source="transformers")
+def warmup_stable_decay(
+    *,
+    num_warmup_steps: Steps = None,
+    num_training_steps: Steps = None,
+    scheduler_specific_kwargs: Specific = None,
+    num_decay_steps: int | None = None,
+    num_stable_steps: int | None = None,
+    warmup_type: str | None = None,
+    decay_type: str | None = None,
+    min_lr_ratio: float | None = None,
+    num_cycles: float | None = None,
+) -> Schedule:
+    """``get_wsd_schedule``: warmup from ``m * base``, stable at ``base``, decay to ``m * base``, hold.
+
+    With ``m = min_lr_ratio`` (0), ``S = num_stable_steps`` (``T - w - num_decay_steps``),
+    ``D = num_decay_steps``, ``p = t / w`` and ``q = (t - w - S) / D``:
+    ``v(t) = base * (m + (1 - m) * f)`` with ``f`` the warmup ``p``, ``0.5 * (1 - cos(pi * p))``
+    or ``1 - sqrt(1 - p)`` for ``t < w``; 1 for ``t < w + S``; the decay ``1 - q``,
+    ``0.5 * (1 + cos(2 * pi * num_cycles * q))`` or ``1 - sqrt(q)`` for ``t < w + S + D``; then ``f = 0``.
+    """
+    name = "warmup_stable_decay"
+    options = _extra(
+        name,
+        scheduler_specific_kwargs,
+        num_decay_steps=num_decay_steps,
+        num_stable_steps=num_stable_steps,
+        warmup_type=warmup_type,
+        decay_type=decay_type,
+        min_lr_ratio=min_lr_ratio,
+        num_cycles=num_cycles,
+    )
+    w = _warmup_steps(name, num_warmup_steps)
+    if "num_decay_steps" not in options:
+        raise ValueError(f"{name} requires `num_decay_steps` (a keyword, or in scheduler_specific_kwargs)")
+    decay_steps = v.real_or_int("num_decay_steps", options["num_decay_steps"], minimum=0.0)
+    stable = options.get("num_stable_steps")
+    if num_training_steps is None and stable is None:
+        raise ValueError("Either num_training_steps or num_stable_steps must be specified.")
+    if num_training_steps is not None and stable is not None:
+        warnings.warn(
+            "Both num_training_steps and num_stable_steps are specified. num_stable_steps will be used.",
+            stacklevel=3,  # the lrkit.create (or build) call
+        )
+    if stable is None:
+        total = v.real_or_int("num_training_steps", num_training_steps, minimum=0.0)
+        stable = total - w - decay_steps
+    # A negative stable phase is allowed as in transformers: the decay is then under way at w.
+    stable = v.real_or_int("num_stable_steps", stable)
+    warmup_type = v.choice("warmup_type", options.get("warmup_type", "linear"), _WSD_TYPES)
+    decay_type = v.choice("decay_type", options.get("decay_type", "cosine"), _WSD_TYPES)
+    # Above 1 the "floor" would be above the stable lr, which the WSD shape clips to its lr_min.
+    ratio = v.real_or_int("min_lr_ratio", options.get("min_lr_ratio", 0), minimum=0.0, maximum=1.0)
+    cycles = _cycles(options.get("num_cycles", 0.5))
+
+    # Every piece is a factor of base (the whole is a multiplier), so lr_min=ratio is relative.
+    pieces: list[Schedule] = []
+    starts: list[int | float] = []
+    if w:
+        # transformers' warmups run its decays backwards: linear, cosine, 1-sqrt.
+        if warmup_type == "linear":
+            ramp: Schedule = Linear(t_initial=w, start_factor=ratio, end_factor=1.0)
+        elif warmup_type == "cosine":
+            ramp = Reverse(Cosine(t_initial=w, lr_min=ratio))
+        else:
+            ramp = Reverse(WSD(t_initial=w, decay_t=w, decay_fn="1-sqrt", lr_min=ratio), t_initial=w)
+        pieces.append(ramp)
+        starts.append(0)
+    if stable > 0:
+        pieces.append(Constant())
+        starts.append(w)
+    decay_start = w + max(stable, 0)
+    decay_end = w + stable + decay_steps
+    if decay_end > decay_start:
+        if decay_type == "cosine":
+            decay: Schedule = CosineWave(t_initial=decay_steps, cycles=cycles, lr_min=ratio)
+        else:
+            decay = WSD(t_initial=decay_steps, decay_t=decay_steps, decay_fn=decay_type, lr_min=ratio)
+        pieces.append(Shift(decay, by=stable) if stable < 0 else decay)
+        starts.append(decay_start)
+    pieces.append(Constant(ratio))
+    starts.append(max(decay_end, decay_start))
+    whole = pieces[0] if len(pieces) == 1 else Sequential(tuple(pieces), tuple(starts[1:]))
+    return Multiplier(whole)
