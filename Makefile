@@ -9,7 +9,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 CONSTRAINTS := -c constraints.txt
 TIMM := timm==1.0.31
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +30,15 @@ demo: $(VENV)/.demo-deps
 	MPLBACKEND=Agg $(PY) examples/demo.py out
 
 lint: $(VENV)/.test-deps
-	$(PY) -m ruff check src tests examples
-	$(PY) -m ruff format --check src tests examples
+	$(PY) -m ruff check src tests examples bench
+	$(PY) -m ruff format --check src tests examples bench
 
 test: lint
 	MPLBACKEND=Agg $(PY) -m pytest
+
+# Every comparison side by side in one process; writes bench/results.json.
+bench: $(VENV)/.test-deps
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis

@@ -44,17 +44,51 @@ def test_existing_initial_lr_is_the_base():
     assert opt.param_groups[0]["lr"] == 0.25
 
 
+# Several groups sharing an affine schedule get a(t) * base + b(t), evaluated once: equal to
+# the pure function up to the last bits (a single group, or a clamp, gets it exactly).
+ULPS = 1e-15
+
+
 def test_driver_equals_the_pure_function_every_step():
     opt = sgd()
-    sched = Scheduler(opt, lr=COSINE, momentum=lrkit.linear(t_initial=10, start_factor=1.0, end_factor=0.5))
+    momentum = lrkit.linear(t_initial=10, start_factor=1.0, end_factor=0.5)
+    sched = Scheduler(opt, lr=COSINE, momentum=momentum)
     bases = group_values(opt, "initial_lr")
     for epoch in range(1, 30):
         sched.step(epoch)
-        assert group_values(opt) == [COSINE(epoch, b) for b in bases]
-        expected_m = lrkit.linear(t_initial=10, start_factor=1.0, end_factor=0.5)(epoch, 0.9)
-        assert group_values(opt, "momentum") == [expected_m] * 3
+        assert group_values(opt) == pytest.approx([COSINE(epoch, b) for b in bases], rel=ULPS, abs=0)
+        assert group_values(opt, "momentum") == pytest.approx([momentum(epoch, 0.9)] * 3, rel=ULPS, abs=0)
         assert sched.get_last_lr() == group_values(opt)
         assert sched.get_last_values("momentum") == group_values(opt, "momentum")
+        assert all(type(v) is float for v in group_values(opt) + group_values(opt, "momentum"))
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [COSINE, lrkit.clamp(lrkit.exponential(gamma=0.7), min_value=0.01)],
+    ids=["one-group", "clamp"],
+)
+def test_exact_where_evaluated_per_group(schedule):
+    # One group, or a schedule that is not affine in the base: schedule(t, base) to the bit.
+    opt = sgd(groups=1 if schedule is COSINE else 3)
+    sched = Scheduler(opt, lr=schedule)
+    bases = group_values(opt, "initial_lr")
+    for epoch in range(1, 30):
+        sched.step(epoch)
+        assert group_values(opt) == [schedule(epoch, b) for b in bases]
+
+
+def test_shared_schedule_is_affine_to_the_last_bits():
+    opt = sgd(groups=5)
+    sched = Scheduler(opt, lr=COSINE, unit="update")
+    bases = group_values(opt, "initial_lr")
+    worst = 0.0
+    for n in range(0, 40):
+        sched.step_update(n)
+        for value, base in zip(group_values(opt), bases, strict=True):
+            exact = COSINE(n, base)
+            worst = max(worst, abs(value - exact) / exact)
+    assert worst <= ULPS
 
 
 def test_per_group_schedules():

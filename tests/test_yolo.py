@@ -95,13 +95,14 @@ def test_equals_the_hand_written_loop(case):
     )
     assert len(ours) == len(theirs) == epochs * nb
     worst = 0.0
-    for ni, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+    for a, b in zip(ours, theirs, strict=True):
         for (lr, m), (lr_ref, m_ref) in zip(a, b, strict=True):
-            assert m == m_ref, (ni, m, m_ref)  # np.interp's own arithmetic: exact
-            if lr != lr_ref:
-                worst = max(worst, abs(lr - lr_ref) / abs(lr_ref))
-    # lf is written once in the core (cosine / linear with lr_min = lrf); YOLOv5 writes it in
-    # another order of operations, so the lr can differ in the last bits, nowhere more.
+            for ours_v, ref in ((lr, lr_ref), (m, m_ref)):
+                if ours_v != ref:
+                    worst = max(worst, abs(ours_v - ref) / abs(ref))
+    # lf is written once in the core (cosine / linear with lr_min = lrf) where YOLOv5 writes it
+    # in another order of operations, and the driver evaluates a schedule shared by several
+    # groups as a(t) * base + b(t): values can differ in the last bits, nowhere more.
     assert worst <= 1e-14, worst
 
 

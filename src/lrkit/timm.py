@@ -17,9 +17,7 @@ because a resumed run loses that state).
 from __future__ import annotations
 
 import abc
-import contextlib
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import torch
@@ -62,18 +60,6 @@ class _GetLr(Schedule):
 
     def __repr__(self) -> str:
         return f"{type(self.owner).__qualname__}._get_lr[{self.index}]"
-
-
-@contextlib.contextmanager
-def _timm_names(**names: str) -> Iterator[None]:
-    """Re-raise the core's argument errors under timm's argument names."""
-    try:
-        yield
-    except (ValueError, TypeError) as error:
-        message = str(error)
-        for core, theirs in names.items():
-            message = re.sub(rf"\b{core}\b", theirs, message)
-        raise type(error)(message) from None
 
 
 class Scheduler(_Driver, metaclass=abc.ABCMeta):
@@ -143,6 +129,7 @@ class Scheduler(_Driver, metaclass=abc.ABCMeta):
         )
         # The driver reads bases from initial_<field>; timm's are the values read at construction.
         self._fields[0].bases = [float(b) for b in self.base_values]
+        self._fields[0].prepare(self.optimizer.param_groups)
 
     def _set_shape(self, shape: Schedule) -> None:
         """Drive with ``shape`` (noise added here), as the built-in subclasses do."""
@@ -444,7 +431,7 @@ class MultiStepLRScheduler(_Shaped, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        with _timm_names(milestones="decay_t"):
+        with v.renamed(milestones="decay_t"):
             shape = recipes.multistep(
                 decay_t=decay_t,
                 decay_rate=decay_rate,
@@ -599,7 +586,7 @@ class PlateauLRScheduler(Scheduler):
         noise_span = self.noise_range_t
         if isinstance(noise_span, Sequence) and not isinstance(noise_span, (str, bytes)):
             noise_span = tuple(noise_span)
-        with _timm_names(factor="decay_rate", patience="patience_t", cooldown="cooldown_t", min_lr="lr_min"):
+        with v.renamed(factor="decay_rate", patience="patience_t", cooldown="cooldown_t", min_lr="lr_min"):
             self.lr_scheduler = _TimmPlateau(
                 optimizer,
                 mode=mode,
