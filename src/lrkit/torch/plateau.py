@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
-from torch.optim.lr_scheduler import LRScheduler
+from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from lrkit import _validate as v
 from lrkit.combinators import Noise, Warmup
@@ -26,7 +26,7 @@ __all__ = ["Plateau"]
 _FORMAT = "lrkit.torch.Plateau/1"
 
 
-class Plateau(LRScheduler):
+class Plateau(ReduceLROnPlateau):
     """Decay the lr by ``factor`` when ``metric`` stops improving; warmup and noise on top.
 
     The decision rule is torch's ``ReduceLROnPlateau`` (same arguments, same values): a metric
@@ -49,13 +49,16 @@ class Plateau(LRScheduler):
         mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps: as in
             ``torch.optim.lr_scheduler.ReduceLROnPlateau``; ``min_lr`` may be one per group.
         warmup_t, warmup_lr_init: a linear warmup over the first ``warmup_t`` epochs, from
-            ``warmup_lr_init`` to the group's base lr; metrics seen during it are not counted.
+            ``warmup_lr_init`` to the group's base lr; the metrics of epochs before
+            ``warmup_t`` are not counted, the one given with epoch ``warmup_t`` is (timm's
+            twin also skips that one, as timm does).
         noise_range_t, noise_pct, noise_std, noise_seed, noise_type, noise_generator: relative
             noise on the written lr, as :func:`lrkit.noise` (the decisions use the lr before
             noise). ``noise_range_t=None`` turns it off.
-        nonfinite: what a NaN or infinite metric does: ``"raise"`` (the default, before any
-            state changes), ``"skip"`` (the step counts for time but not for the plateau), or
-            ``"count"`` (torch's behaviour: a bad epoch).
+        nonfinite: what a NaN or infinite metric does, in warmup too: ``"raise"`` (the
+            default, before any state changes), ``"skip"`` (the step counts for time but not for
+            the plateau), or ``"count"`` (torch's rules: NaN is a bad epoch, while an infinity
+            in the improving direction becomes a best that nothing beats).
         distributed: under an initialized ``torch.distributed`` process group, average the
             metric over all ranks before deciding, so every rank decays at the same step.
 
@@ -63,6 +66,8 @@ class Plateau(LRScheduler):
     work; ``step(metric, epoch=e)`` sets the epoch explicitly.
     """
 
+    # An instance of torch's ReduceLROnPlateau (its __init__ is not run) because trainers such as
+    # Lightning recognise plateaus by that type and then pass the monitored metric to step().
     # The twin of timm keeps levels with lr_scale already applied, as timm's plateau does.
     _levels_scaled = False
 
@@ -107,19 +112,18 @@ class Plateau(LRScheduler):
             self.min_lrs = [v.real("min_lr", min_lr, minimum=0.0)] * len(groups)
         self.eps = v.real("eps", eps, minimum=0.0)
         self.warmup = Warmup(Constant(), warmup_t=warmup_t, warmup_lr_init=warmup_lr_init)
-        self.noise = (
-            None
-            if noise_range_t is None
-            else Noise(
-                Constant(),
-                range_t=noise_range_t,
-                pct=noise_pct,
-                std=noise_std,
-                seed=noise_seed,
-                kind=noise_type,
-                generator=noise_generator,
-            )
+        noise_names = dict(
+            range_t="noise_range_t",
+            pct="noise_pct",
+            std="noise_std",
+            seed="noise_seed",
+            kind="noise_type",
+            generator="noise_generator",
         )
+        with v.renamed(**noise_names):
+            self.noise = self._noise(
+                noise_range_t, noise_pct, noise_std, noise_seed, noise_type, noise_generator
+            )
         self.nonfinite = v.choice("nonfinite", nonfinite, ("raise", "skip", "count"))
         self.distributed = v.flag("distributed", distributed)
         for i, group in enumerate(groups):
@@ -140,6 +144,12 @@ class Plateau(LRScheduler):
         ]
         self._last_lr: list[float] = []
         self._write_epoch(0)
+
+    @staticmethod
+    def _noise(range_t: Any, pct: float, std: float, seed: int, kind: str, generator: str) -> Noise | None:
+        if range_t is None:
+            return None
+        return Noise(Constant(), range_t=range_t, pct=pct, std=std, seed=seed, kind=kind, generator=generator)
 
     # -- the decision -------------------------------------------------------------------------
 
@@ -164,20 +174,25 @@ class Plateau(LRScheduler):
             value = total.item() / dist.get_world_size()
         return value
 
+    def _finite(self, value: float) -> bool:
+        """False for a metric ``nonfinite="skip"`` ignores; raises under ``"raise"``."""
+        if math.isfinite(value) or self.nonfinite == "count":
+            return True
+        if self.nonfinite == "raise":
+            raise ValueError(
+                f"metric is {value!r}; Plateau(nonfinite='skip') ignores such steps, "
+                "nonfinite='count' passes them to torch's rules"
+            )
+        return False
+
     def observe(self, metric: Any) -> bool:
         """Count ``metric`` (torch's rules) and decay the levels if due; True when it decayed.
 
         A non-finite metric is handled by ``nonfinite`` before any state changes.
         """
         value = self._reduced_metric(metric)
-        if not math.isfinite(value):
-            if self.nonfinite == "raise":
-                raise ValueError(
-                    f"metric is {value!r}; Plateau(nonfinite='skip') ignores such steps, "
-                    "nonfinite='count' counts them as bad epochs (torch's behaviour)"
-                )
-            if self.nonfinite == "skip":
-                return False
+        if not self._finite(value):
+            return False
         self.last_epoch += 1
         if self._is_better(value):
             self.best = value
@@ -203,8 +218,12 @@ class Plateau(LRScheduler):
         """Advance one epoch (or to ``epoch``), count ``metric`` unless in warmup, write the lr."""
         epoch = self.epoch + 1 if epoch is None else _time("epoch", epoch)
         in_warmup = epoch < self.warmup.warmup_t
-        if metric is not None and not in_warmup:
-            self.observe(metric)
+        if metric is not None:
+            if in_warmup:
+                # Not counted, but a NaN loss in warmup is as wrong as one after it.
+                self._finite(self._reduced_metric(metric))
+            else:
+                self.observe(metric)
         self.epoch = epoch
         self._write_epoch(epoch)
 
