@@ -25,6 +25,7 @@ import importlib.util
 import io
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,10 +34,10 @@ from typing import Any, NoReturn
 import numpy as np
 
 from lrkit import config
-from lrkit.combinators import Sequential, Stairs, Warmup
+from lrkit.combinators import Cycles, Sequential, Stairs, Warmup
 from lrkit.recipes import timm as timm_recipes
 from lrkit.schedule import Schedule, from_dict
-from lrkit.shapes import FiniteShape, MultiStep, Step
+from lrkit.shapes import Constant, FiniteShape, MultiStep, Step
 
 __all__ = ["main"]
 
@@ -114,7 +115,11 @@ def _parser() -> _Parser:
             sub.add_argument("--log", action="store_true", help="a logarithmic lr axis")
             sub.add_argument("--title", default=None, help="the plot's title")
             sub.add_argument(
-                "--compare", nargs="+", metavar="FILE", help="overlay the schedules of these config files"
+                "--compare",
+                nargs="+",
+                metavar="FILE",
+                help="overlay the schedules of these config files (and the --config file's, or the "
+                "flags' when schedule flags other than --epochs are given)",
             )
         if name == "table":
             sub.add_argument(
@@ -130,24 +135,80 @@ def _parser() -> _Parser:
 # -- reading the schedule -------------------------------------------------------------------------
 
 
+def _parse_errors() -> tuple[type[Exception], ...]:
+    """What reading a config file raises when the file is no valid JSON / YAML."""
+    errors: tuple[type[Exception], ...] = (ValueError, ImportError)
+    try:
+        import yaml
+    except ImportError:
+        return errors
+    return (*errors, yaml.YAMLError)
+
+
 def _read_settings(path: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
     try:
         data = config._read(path)
     except FileNotFoundError:
         raise UsageError(f"--config: no such file {path!r}") from None
-    except (ValueError, ImportError) as error:
-        raise UsageError(f"--config {path}: {error}") from None
+    except OSError as error:  # a directory, no permission
+        raise UsageError(f"--config {path}: {error.strerror or error}") from None
+    except _parse_errors() as error:
+        # YAML's messages span several lines (with a caret under the spot): keep them to one.
+        raise UsageError(f"--config {path}: {' '.join(str(error).split())}") from None
     if not isinstance(data, Mapping):
         raise UsageError(f"--config {path}: expected a mapping, got {type(data).__name__}")
     if "type" in data:
         return dict(data)
-    known = {action.dest for action in parser._actions}
-    for key in data:
-        if key not in known or key in ("help", "config", "compare", "output"):
+    actions = {action.dest: action for action in parser._actions}
+    settings = {}
+    for key, value in data.items():
+        if key not in actions or key in ("help", "config", "compare", "output"):
             raise UsageError(
                 f"--config {path}: unknown setting {key!r} (settings are flag names with underscores)"
             )
-    return dict(data)
+        settings[key] = _setting(path, key, value, actions[key])
+    return settings
+
+
+_KINDS = {int: "an integer", float: "a number", str: "a string"}
+
+
+def _setting(path: str, key: str, value: Any, action: argparse.Action) -> Any:
+    """``value`` as its flag would parse it, else a one-line error naming the setting.
+
+    argparse checks neither the type nor the choices of a default, and the file's settings
+    become defaults: unchecked, a list for --epochs or an unknown --sched ends in a traceback.
+    """
+    if value is None and action.default is None:
+        return None
+    if action.nargs == 0:  # --warmup-prefix, --sched-on-updates, --log
+        if not isinstance(value, bool):
+            raise UsageError(f"--config {path}: {key}: expected true or false, got {value!r}")
+        return value
+    many = action.nargs in ("+", "*")
+    # A single number for a list flag is a one-item list, as `--decay-milestones 30` is.
+    items = value if many and isinstance(value, list) and value else [value]
+    kind = action.type if isinstance(action.type, type) else str
+    converted = []
+    for item in items:
+        try:
+            if isinstance(item, str):
+                item = kind(item)  # as argparse converts what is typed
+            elif isinstance(item, bool) or not isinstance(item, (int, float)) or kind is str:
+                raise ValueError(item)
+            elif kind is int and not float(item).is_integer():
+                raise ValueError(item)
+            else:
+                item = kind(item)
+        except (TypeError, ValueError):
+            what = _KINDS.get(kind, kind.__name__) + (" or a list of them" if many else "")
+            raise UsageError(f"--config {path}: {key}: expected {what}, got {value!r}") from None
+        if action.choices is not None and item not in action.choices:
+            raise UsageError(
+                f"--config {path}: {key}: {item!r} is not one of {', '.join(map(str, action.choices))}"
+            )
+        converted.append(item)
+    return converted if many else converted[0]
 
 
 def _source(args: argparse.Namespace, settings: Mapping[str, Any] | None, label: str) -> _Source:
@@ -176,9 +237,20 @@ def _source(args: argparse.Namespace, settings: Mapping[str, Any] | None, label:
             raise UsageError(f"--{flag.replace('_', '-')} must be >= 0, got {value!r}")
     if args.sched_on_updates and upe is None:
         raise UsageError("--sched-on-updates needs --updates-per-epoch")
+    if args.sched == "plateau":
+        raise UsageError(
+            "--sched plateau lowers the lr when a metric stops improving: "
+            "it is no function of time to draw, tabulate or describe"
+        )
     try:
         plan = timm_recipes.plan(**timm_recipes.scheduler_kwargs(args), updates_per_epoch=upe or 0)
-        schedule = plan.schedule(noise_generator=_noise_generator())
+        # timm's train.py builds no scheduler for 'none': the lr stays where the optimizer set it.
+        if plan.name == "none":
+            schedule = Constant()
+        else:
+            # Only noise needs torch: importing it for nothing would take seconds of every call.
+            generator = _noise_generator() if args.lr_noise is not None else "lrkit"
+            schedule = plan.schedule(noise_generator=generator)
     except (TypeError, ValueError) as error:
         raise UsageError(_flag_message(str(error))) from None
     if plan.step_on_epochs:
@@ -216,6 +288,8 @@ def _sources(parser: _Parser, argv: Sequence[str]) -> tuple[argparse.Namespace, 
     if args.command == "names":
         return args, []
     sub = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
+    compare = getattr(args, "compare", None) or []
+    command_line = args
     settings = None
     if args.config:
         settings = _read_settings(args.config, sub)
@@ -223,15 +297,45 @@ def _sources(parser: _Parser, argv: Sequence[str]) -> tuple[argparse.Namespace, 
             # As timm's train.py does: the file sets the defaults, the command line wins.
             sub.set_defaults(**settings)
             args = parser.parse_args(argv)
-    sources = [_source(args, settings, args.config or args.sched)]
-    for path in getattr(args, "compare", None) or ():
+    sources = []
+    # `plot --compare a.yaml b.yaml` draws the two files; the command line's own schedule joins
+    # them only when it is given (--config, or schedule flags), not timm's defaults unasked.
+    if args.config or not compare or _schedule_flags_given(parser, sub, argv):
+        sources.append(_source(args, settings, args.config or args.sched))
+    for path in compare:
         file_settings = _read_settings(path, sub)
         if "type" in file_settings:
             sources.append(_source(args, file_settings, path))
         else:
-            merged = argparse.Namespace(**{**vars(args), **file_settings})
+            # A compared file over the command line alone, never over --config's file: each
+            # curve is what its own file says, whichever files are drawn next to it.
+            merged = argparse.Namespace(**{**vars(command_line), **file_settings})
             sources.append(_source(merged, file_settings, path))
     return args, sources
+
+
+def _schedule_flags_given(parser: _Parser, sub: argparse.ArgumentParser, argv: Sequence[str]) -> bool:
+    """Whether ``argv`` sets any of timm's schedule flags but --epochs and --sched-on-updates.
+
+    Those two are shared by every compared curve (a schedule tree takes its length from
+    --epochs), so they make no curve of their own. Parsed again with a marker for every
+    default: a flag typed with its default value counts, and so does an abbreviation.
+    """
+    unset = object()
+    dests = {dest for dest in vars(_flag_defaults()) if dest not in ("epochs", "sched_on_updates")}
+    saved = {dest: sub.get_default(dest) for dest in dests}
+    sub.set_defaults(**dict.fromkeys(dests, unset))
+    try:
+        parsed = vars(parser.parse_args(argv))
+    finally:
+        sub.set_defaults(**saved)
+    return any(parsed[dest] is not unset for dest in dests)
+
+
+def _flag_defaults() -> argparse.Namespace:
+    flags = argparse.ArgumentParser(add_help=False)
+    config.add_argparse_args(flags)
+    return flags.parse_args([])
 
 
 # -- the commands -----------------------------------------------------------------------------------
@@ -247,8 +351,19 @@ def _plot(args: argparse.Namespace, sources: list[_Source]) -> None:
     if args.output is None:
         _terminal_plot(sources, t_end, args)
         return
+    from matplotlib.backend_bases import FigureCanvasBase
+
     from lrkit.plot import plot
 
+    # Checked before drawing: matplotlib saves a name without an extension as NAME.png, a file
+    # other than the one named, and its message for an unknown one lists every format it has.
+    suffix = os.path.splitext(args.output)[1].lower().lstrip(".")
+    if suffix not in FigureCanvasBase.get_supported_filetypes():
+        raise UsageError(
+            f"--output {args.output}: "
+            + (f"unknown image format '.{suffix}'" if suffix else "no file extension")
+            + "; give a .png, .svg or .pdf path"
+        )
     curves: Schedule | dict[str, Schedule] = (
         first.schedule if len(sources) == 1 else {s.label: s.schedule for s in sources}
     )
@@ -264,12 +379,36 @@ def _plot(args: argparse.Namespace, sources: list[_Source]) -> None:
             log=args.log,
             title=title,
             ylabel=ylabel,
-            marks="auto",
+            marks=_marks(sources, t_end),
             path=args.output,
         )
-    except ValueError as error:  # matplotlib: an unknown file extension
-        raise UsageError(f"--output {args.output}: {error}") from None
+    except OSError as error:  # no such folder, no permission
+        raise UsageError(f"--output {args.output}: {error.strerror or error}") from None
     print(args.output)
+
+
+def _marks(sources: list[_Source], t_end: float) -> dict[float, str]:
+    """Every curve's phase boundaries, with a label only where it has room to be read.
+
+    Compared schedules often mark the same phase a few epochs apart (two warmups): their
+    labels, drawn above the frame, would print over each other. The dashed lines all stay.
+    """
+    from lrkit.plot import auto_marks
+
+    found: dict[float, str] = {}
+    for source in sources:
+        for t, label in auto_marks(source.schedule, t_end=t_end).items():
+            found.setdefault(t, label)
+    # A small-font character is about 1% of the 7-inch figure's axis: two labels overlap when
+    # their centres are closer than half their lengths together, plus a character of space.
+    char = 0.011 * t_end
+    last_t, last_len = -math.inf, 0
+    for t in sorted(found):
+        if t - last_t < ((last_len + len(found[t])) / 2 + 1) * char:
+            found[t] = ""
+        else:
+            last_t, last_len = t, len(found[t])
+    return dict(sorted(found.items()))
 
 
 def _samples(source: _Source, per_update: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -279,6 +418,9 @@ def _samples(source: _Source, per_update: bool) -> tuple[np.ndarray, np.ndarray]
         return t / source.updates_per_epoch, np.asarray(source.schedule(t, source.base), dtype=np.float64)
     t = np.arange(math.ceil(source.t_end * per), dtype=np.float64) / per
     return t, np.asarray(source.schedule(t, source.base), dtype=np.float64)
+
+
+_PLAIN_MARKERS = ("hd", "dot", "x", "+", "*")
 
 
 def _terminal_plot(sources: list[_Source], t_end: float, args: argparse.Namespace) -> None:
@@ -292,11 +434,25 @@ def _terminal_plot(sources: list[_Source], t_end: float, args: argparse.Namespac
     plain = not sys.stdout.isatty()
     if plain:
         plt.clear_color()
-    for source in sources:
+    low, high = math.inf, 0.0
+    for index, source in enumerate(sources):
         x, y = _samples(source, per_update=source.updates_per_epoch > 1)
-        plt.plot(x.tolist(), y.tolist(), label=source.label if len(sources) > 1 else None)
+        # Without colours only the marker tells compared curves (and their legend entries) apart.
+        marker = _PLAIN_MARKERS[index % len(_PLAIN_MARKERS)] if plain else None
+        plt.plot(x.tolist(), y.tolist(), label=source.label if len(sources) > 1 else None, marker=marker)
+        positive = y[y > 0]
+        if positive.size:
+            low, high = min(low, float(positive.min())), max(high, float(positive.max()))
+    for t in _marks(sources, t_end):
+        # Phase boundaries as in the file plots; the marks are in the schedule's unit, x in epochs.
+        plt.vline(t / (sources[0].updates_per_epoch if sources[0].unit == "update" else 1))
     if args.log:
         plt.yscale("log")
+        if high > 0:
+            # plotext spaces log ticks evenly between the extremes (0.021544, 0.004642, ...):
+            # powers of ten read at a glance.
+            decades = [10.0**k for k in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)]
+            plt.yticks(decades, [f"{d:g}" for d in decades])
     plt.xlabel("epoch")
     plt.ylabel("learning rate" if args.lr is not None else "lr (relative)")
     plt.title(args.title or (sources[0].label if len(sources) == 1 else "schedules compared"))
@@ -360,6 +516,9 @@ def _finite_shapes(node: Schedule, offset: float = 0.0) -> Iterator[tuple[Schedu
         yield from _finite_shapes(node.schedule, offset)
         return
     yield node, offset
+    if isinstance(node, Cycles):
+        # The inner clock restarts every cycle: its times are no times of the run.
+        return
     if dataclasses.is_dataclass(node):
         for field in dataclasses.fields(node):
             value = getattr(node, field.name)
@@ -372,7 +531,6 @@ def _describe(source: _Source) -> list[str]:
     from lrkit.plot import auto_marks
 
     scale = source.updates_per_epoch if source.unit == "update" else 1
-    unit_name = "update" if source.unit == "update" else "epoch"
     epochs, values = _samples(source, per_update=False)
     lines = [f"{source.label}: {source.schedule!r}"]
     total = f"{source.t_end / scale:g} epochs"
@@ -383,7 +541,11 @@ def _describe(source: _Source) -> list[str]:
         return lines
     marks = auto_marks(source.schedule, t_end=source.t_end)
     if marks:
-        phases = ", ".join(f"{label} at {unit_name} {t:g}" for t, label in marks.items())
+        # In epochs, as the values below are; the update too when the schedule counts updates.
+        phases = ", ".join(
+            f"{label} at epoch {t / scale:g}" + (f" (update {t:g})" if scale != 1 else "")
+            for t, label in marks.items()
+        )
         lines.append(f"phases: {phases}")
     peak = int(np.argmax(values))
     low = int(np.argmin(values))
@@ -399,7 +561,7 @@ def _warnings(source: _Source, values: np.ndarray) -> list[str]:
     found = []
     end = source.t_end
     s = source.settings
-    if s is not None:
+    if s is not None and s["sched"] != "none":  # 'none' has no warmup or decay to get wrong
         # Flag settings: the mistakes people make with timm's train.py.
         if s["warmup_epochs"] and not s["warmup_prefix"] and s["warmup_epochs"] >= s["epochs"]:
             found.append(
@@ -427,19 +589,23 @@ def _warnings(source: _Source, values: np.ndarray) -> list[str]:
             late = [m for m in shape.milestones if offset + m >= end]
             if late:
                 found.append(f"milestones {list(late)} are past the end of the run ({end:g})")
-        lr_min = getattr(shape, "lr_min", None)
-        if isinstance(shape, FiniteShape) and lr_min is not None:
+        # Restarts reach the shape's minimum only at the end of the last cycle.
+        restarts = shape if isinstance(shape, Cycles) and shape.cycle_limit is not None else None
+        inner = shape.schedule if restarts is not None else shape
+        lr_min = getattr(inner, "lr_min", None)
+        if isinstance(inner, FiniteShape) and lr_min is not None:
+            length = restarts.cycle_length() if restarts is not None else inner.t_initial
             if lr_min > source.base:
-                found.append(f"{shape.name}: lr_min={lr_min:g} is above the base lr {source.base:g}")
-            elif (
-                len(values)
-                and values[-1] > lr_min * (1 + 1e-9) + 1e-300
-                and offset + shape.t_initial >= end - 1
-            ):
-                reached = offset + shape.t_initial
+                if s is None or s["lr"] is None:  # else the --min-lr warning above says it
+                    found.append(f"{inner.name}: lr_min={lr_min:g} is above the base lr {source.base:g}")
+            elif len(values) and values[-1] > lr_min * (1 + 1e-9) + 1e-300 and offset + length >= end - 1:
+                unit = source.unit
+                what = f"{inner.name}(t_initial={inner.t_initial:g})"
+                if restarts is not None:
+                    what += f" over {restarts.cycle_limit} cycles"
                 found.append(
-                    f"{shape.name}(t_initial={shape.t_initial:g}) reaches its minimum ({lr_min:g}) only at "
-                    f"t={reached:g}, and the run's last value is at t={end - 1:g} "
+                    f"{what} reaches its minimum ({lr_min:g}) only at {unit} {offset + length:g}, "
+                    f"and the run's last value is at {unit} {end - 1:g} "
                     f"(ending at {values[-1]:.6g}); "
                     "lengthen the run or add cooldown epochs"
                 )
@@ -463,7 +629,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print("\n".join(_describe(sources[0])))
     except UsageError as error:
-        print(f"lrkit: error: {error}", file=sys.stderr)
+        # One line, always: a message quoting a library's own (a parser's) may hold newlines.
+        print(f"lrkit: error: {' '.join(str(error).splitlines())}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `lrkit table ... | head`
         return 0

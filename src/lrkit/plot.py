@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["auto_marks", "plot"]
 
 _FIGSIZE = (7.0, 4.0)
+_MAX_RESTART_MARKS = 200
 
 
 def auto_marks(schedule: Schedule, t_end: float | None = None) -> dict[float, str]:
@@ -57,31 +58,36 @@ def auto_marks(schedule: Schedule, t_end: float | None = None) -> dict[float, st
     limit = math.inf if t_end is None else v.real("t_end", t_end, minimum=0.0)
     found: dict[float, str] = {}
     # The walk yields outer marks before inner ones, so where two coincide the outer label wins.
-    for t, label in _walk(schedule, 0.0):
+    for t, label in _walk(schedule, 0.0, limit):
         if 0.0 < t < limit:
             found.setdefault(t, label)
     return dict(sorted(found.items()))
 
 
-def _walk(node: Schedule, offset: float) -> Iterator[tuple[float, str]]:
-    """Marks of ``node`` whose local time 0 sits at ``offset`` on the plotted clock."""
+def _walk(node: Schedule, offset: float, horizon: float = math.inf) -> Iterator[tuple[float, str]]:
+    """Marks of ``node`` whose local time 0 sits at ``offset`` on the plotted clock, before ``horizon``."""
     if isinstance(node, Warmup):
         end = offset + float(node.warmup_t)
         if node.warmup_t:
             yield end, "warmup end"
         # Without a prefix the inner schedule runs on the same clock, under the ramp until `end`.
-        yield from _within(_walk(node.schedule, end if node.prefix else offset), end, math.inf)
+        yield from _within(_walk(node.schedule, end if node.prefix else offset, horizon), end, math.inf)
     elif isinstance(node, Sequential):
         starts = (offset, *(offset + float(b) for b in node.boundaries))
         ends = (*starts[1:], math.inf)
         for index, (piece, start, end) in enumerate(zip(node.schedules, starts, ends, strict=True)):
             if index:
                 yield start, f"{piece.name} from here"
-            yield from _within(_walk(piece, start), start, end)
+            yield from _within(_walk(piece, start, horizon), start, end)
     elif isinstance(node, Cycles):
         # The inner shape is stretched to each cycle's length, so its own marks do not carry over.
-        for index in range(1, node.cycle_limit):
-            yield offset + float(node.cycle_length(index)), f"cycle {index + 1}"
+        # Unlimited restarts stop where the plot does (or after a screenful of marks).
+        count = node.cycle_limit if node.cycle_limit is not None else _MAX_RESTART_MARKS
+        for index in range(1, count):
+            start = offset + float(node.cycle_length(index))
+            if start >= horizon:
+                break
+            yield start, f"cycle {index + 1}"
     elif isinstance(node, WSD):
         yield offset + float(node.t_initial - node.decay_t), "decay start"
     elif dataclasses.is_dataclass(node):
@@ -90,7 +96,7 @@ def _walk(node: Schedule, offset: float) -> Iterator[tuple[float, str]]:
             value = getattr(node, field.name)
             for child in value if isinstance(value, tuple) else (value,):
                 if isinstance(child, Schedule):
-                    yield from _walk(child, offset)
+                    yield from _walk(child, offset, horizon)
 
 
 def _within(marks: Iterable[tuple[float, str]], start: float, end: float) -> Iterator[tuple[float, str]]:
