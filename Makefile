@@ -16,7 +16,7 @@ $(PY):
 
 $(VENV)/.demo-deps: $(PY) pyproject.toml constraints.txt
 	$(PIP) install -q $(CONSTRAINTS) torch==2.13.0
-	$(PIP) install -q $(CONSTRAINTS) -e ".[all]"
+	$(PIP) install -q $(CONSTRAINTS) -e ".[all,examples]"
 	touch $@
 
 # timm is the reference the tests compare against; it goes in without its dependencies
@@ -26,8 +26,15 @@ $(VENV)/.test-deps: $(VENV)/.demo-deps
 	$(PIP) install -q $(CONSTRAINTS) --no-deps $(TIMM)
 	touch $@
 
+# The seed tutorials' schedules as pictures, the lrkit command (a file, the terminal, words),
+# and a real training run with an LR range test first.
 demo: $(VENV)/.demo-deps
 	MPLBACKEND=Agg $(PY) examples/demo.py out
+	$(VENV)/bin/lrkit plot --sched cosine --epochs 60 --warmup-epochs 5 --lr 0.1 --min-lr 1e-4 \
+		--lr-cycle-limit 3 --lr-cycle-decay 0.5 --cooldown-epochs 5 --updates-per-epoch 10 -o out/cli_cosine.png
+	$(VENV)/bin/lrkit plot --sched cosine --epochs 60 --warmup-epochs 5 --lr 0.1 --lr-noise 0.1 0.7
+	$(VENV)/bin/lrkit describe --sched cosine --epochs 60 --warmup-epochs 5 --lr 0.1 --min-lr 1e-4
+	MPLBACKEND=Agg $(PY) examples/train.py --find-lr --no-progress --output out/train
 
 lint: $(VENV)/.test-deps
 	$(PY) -m ruff check src tests examples bench
