@@ -33,10 +33,10 @@ from timm_ref import load_timm_scheduler  # noqa: E402  (the bare-package loader
 WARMUP_T, T_INITIAL, LR_MIN, WARMUP_LR = 500, 100_000, 1e-5, 1e-6
 
 
-def schedule() -> lrkit.Schedule:
+def schedule(t_initial: int = T_INITIAL) -> lrkit.Schedule:
     """The cosine with warmup every comparison uses."""
     return lrkit.warmup(
-        lrkit.cosine(t_initial=T_INITIAL, lr_min=LR_MIN), warmup_t=WARMUP_T, warmup_lr_init=WARMUP_LR
+        lrkit.cosine(t_initial=t_initial, lr_min=LR_MIN), warmup_t=WARMUP_T, warmup_lr_init=WARMUP_LR
     )
 
 
@@ -118,17 +118,13 @@ class _quiet_torch_warnings:
 
 
 def curve_1m(quick: bool) -> dict[str, float]:
+    """Every value of a run of ``n`` updates, its cosine as long as the run."""
     n = 100_000 if quick else 1_000_000
     timm = load_timm_scheduler()
     theirs = timm.CosineLRScheduler(
-        sgd(1),
-        t_initial=T_INITIAL,
-        lr_min=LR_MIN,
-        warmup_t=WARMUP_T,
-        warmup_lr_init=WARMUP_LR,
-        t_in_epochs=False,
+        sgd(1), t_initial=n, lr_min=LR_MIN, warmup_t=WARMUP_T, warmup_lr_init=WARMUP_LR, t_in_epochs=False
     )
-    s = schedule()
+    s = schedule(t_initial=n)
     base = 0.1
 
     def lrkit_curve() -> None:
@@ -139,20 +135,17 @@ def curve_1m(quick: bool) -> dict[str, float]:
 
     def numpy_curve() -> None:
         t = np.arange(n, dtype=np.float64)
-        cosine = LR_MIN + 0.5 * (base - LR_MIN) * (1 + np.cos(np.pi * np.minimum(t, T_INITIAL) / T_INITIAL))
-        cosine = np.where(t < T_INITIAL, cosine, LR_MIN)
+        cosine = LR_MIN + 0.5 * (base - LR_MIN) * (1 + np.cos(np.pi * t / n))
         ramp = WARMUP_LR + t * ((base - WARMUP_LR) / WARMUP_T)
         np.where(t < WARMUP_T, ramp, cosine)
 
     # The same numbers, or the comparison means nothing.
-    t = np.arange(n, dtype=np.float64)
-    reference = np.array([theirs._get_lr(int(x))[0] for x in t[:: max(1, n // 1000)]])
-    ours = lrkit.sample(s, n, base=base)[:: max(1, n // 1000)]
-    if not np.allclose(ours, reference, rtol=1e-12, atol=0):
+    every = max(1, n // 1000)
+    reference = np.array([theirs._get_lr(t)[0] for t in range(0, n, every)])
+    if not np.allclose(lrkit.sample(s, n, base=base)[::every], reference, rtol=1e-12, atol=0):
         raise AssertionError("lrkit's curve differs from timm's")
-    times = interleaved(
-        {"lrkit": lrkit_curve, "timm": timm_curve, "numpy": numpy_curve}, number=1, repeats=3 if quick else 5
-    )
+    contenders = {"lrkit": lrkit_curve, "timm": timm_curve, "numpy": numpy_curve}
+    times = interleaved(contenders, number=1, repeats=3 if quick else 5)
     return {f"{name}_ms": seconds * 1e3 for name, seconds in times.items()} | {"points": n}
 
 
