@@ -720,32 +720,10 @@ def create_scheduler_v2(
     Lengths are in epochs and become updates when ``step_on_epochs`` is False. The epoch count
     returned includes cycles, a warmup prefix and cooldown, as timm's does.
     """
-    planned = recipes.plan(
-        sched=sched,
-        num_epochs=num_epochs,
-        decay_epochs=decay_epochs,
-        decay_milestones=decay_milestones,
-        cooldown_epochs=cooldown_epochs,
-        patience_epochs=patience_epochs,
-        decay_rate=decay_rate,
-        min_lr=min_lr,
-        warmup_lr=warmup_lr,
-        warmup_epochs=warmup_epochs,
-        warmup_prefix=warmup_prefix,
-        noise=noise,
-        noise_pct=noise_pct,
-        noise_std=noise_std,
-        noise_seed=noise_seed,
-        cycle_mul=cycle_mul,
-        cycle_decay=cycle_decay,
-        cycle_limit=cycle_limit,
-        k_decay=k_decay,
-        decay_fn=decay_fn,
-        stable_timescale=stable_timescale,
-        plateau_mode=plateau_mode,
-        step_on_epochs=step_on_epochs,
-        updates_per_epoch=updates_per_epoch,
-    )
+    # The signature above is timm's, spelled out for drop-in use; the plan takes the same names.
+    arguments = dict(locals())
+    del arguments["optimizer"]
+    planned = recipes.plan(**arguments)
     if planned.name == "none":
         return None, planned.num_epochs
     if planned.name == "plateau":
