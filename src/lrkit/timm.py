@@ -186,8 +186,30 @@ def _write_field(group: dict[str, Any], field: str, value: Any) -> None:
 class _Shaped:
     """Built-in schedulers: the values come from the core schedule they drive."""
 
+    #: Arguments that timm's base class takes; the rest build the schedule.
+    _BASE_ARGS = ("t_in_epochs", "noise_range_t", "noise_pct", "noise_std", "noise_seed", "initialize")
+
     def _get_lr(self, t: float) -> list[float]:
         return [self._shape(t, float(base)) for base in self.base_values]
+
+    def _from_recipe(
+        self, recipe: Callable[..., Schedule], args: dict[str, Any], renames: Mapping[str, str] | None = None
+    ) -> None:
+        """Build from a constructor's ``locals()``: the recipe's schedule, timm's base, timm's attributes.
+
+        The schedule is built first, so a bad argument fails before the optimizer is touched.
+        """
+        del args["self"]
+        optimizer = args.pop("optimizer")
+        base = {key: args.pop(key) for key in self._BASE_ARGS}
+        with v.renamed(**(renames or {})):
+            shape = recipe(**args)
+        Scheduler.__init__(self, optimizer, "lr", **base)
+        for key, value in args.items():  # timm keeps every argument as an attribute
+            setattr(self, key, value)
+        # WSD's warmup is always a prefix; step and multistep default to one.
+        prefix = args.get("warmup_prefix", True)
+        self._start(shape, args.get("warmup_t", 0), args.get("warmup_lr_init", 0.0), prefix)
 
     def _start(self, shape: Schedule, warmup_t: float, warmup_lr_init: float, warmup_prefix: bool) -> None:
         """Drive ``shape`` (from :mod:`lrkit.recipes.timm`) and set timm's warmup attributes."""
@@ -207,12 +229,6 @@ class _Shaped:
 
 class _CyclicMixin(_Shaped):
     """timm's ``cycle_*`` attributes and ``get_cycle_length``."""
-
-    def _set_cycles(self, t_initial: float, cycle_mul: float, cycle_decay: float, cycle_limit: int) -> None:
-        self.t_initial = t_initial
-        self.cycle_mul = cycle_mul
-        self.cycle_decay = cycle_decay
-        self.cycle_limit = cycle_limit
 
     def get_cycle_length(self, cycles: int = 0) -> int | float:
         """The length of ``cycles`` cycles (``cycle_limit`` by default), plus a warmup prefix."""
@@ -242,31 +258,7 @@ class CosineLRScheduler(_CyclicMixin, Scheduler):
         k_decay: float = 1.0,
         initialize: bool = True,
     ) -> None:
-        shape = recipes.cosine(
-            t_initial=t_initial,
-            lr_min=lr_min,
-            cycle_mul=cycle_mul,
-            cycle_decay=cycle_decay,
-            cycle_limit=cycle_limit,
-            warmup_t=warmup_t,
-            warmup_lr_init=warmup_lr_init,
-            warmup_prefix=warmup_prefix,
-            k_decay=k_decay,
-        )
-        super().__init__(
-            optimizer,
-            "lr",
-            t_in_epochs,
-            noise_range_t,
-            noise_pct=noise_pct,
-            noise_std=noise_std,
-            noise_seed=noise_seed,
-            initialize=initialize,
-        )
-        self.lr_min = lr_min
-        self.k_decay = k_decay
-        self._set_cycles(t_initial, cycle_mul, cycle_decay, cycle_limit)
-        self._start(shape, warmup_t, warmup_lr_init, warmup_prefix)
+        self._from_recipe(recipes.cosine, dict(locals()))
 
 
 class TanhLRScheduler(_CyclicMixin, Scheduler):
@@ -292,33 +284,7 @@ class TanhLRScheduler(_CyclicMixin, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        shape = recipes.tanh(
-            t_initial=t_initial,
-            lb=lb,
-            ub=ub,
-            lr_min=lr_min,
-            cycle_mul=cycle_mul,
-            cycle_decay=cycle_decay,
-            cycle_limit=cycle_limit,
-            warmup_t=warmup_t,
-            warmup_lr_init=warmup_lr_init,
-            warmup_prefix=warmup_prefix,
-        )
-        super().__init__(
-            optimizer,
-            "lr",
-            t_in_epochs,
-            noise_range_t,
-            noise_pct=noise_pct,
-            noise_std=noise_std,
-            noise_seed=noise_seed,
-            initialize=initialize,
-        )
-        self.lb = lb
-        self.ub = ub
-        self.lr_min = lr_min
-        self._set_cycles(t_initial, cycle_mul, cycle_decay, cycle_limit)
-        self._start(shape, warmup_t, warmup_lr_init, warmup_prefix)
+        self._from_recipe(recipes.tanh, dict(locals()))
 
 
 class PolyLRScheduler(_CyclicMixin, Scheduler):
@@ -344,33 +310,7 @@ class PolyLRScheduler(_CyclicMixin, Scheduler):
         k_decay: float = 1.0,
         initialize: bool = True,
     ) -> None:
-        shape = recipes.poly(
-            t_initial=t_initial,
-            power=power,
-            lr_min=lr_min,
-            cycle_mul=cycle_mul,
-            cycle_decay=cycle_decay,
-            cycle_limit=cycle_limit,
-            warmup_t=warmup_t,
-            warmup_lr_init=warmup_lr_init,
-            warmup_prefix=warmup_prefix,
-            k_decay=k_decay,
-        )
-        super().__init__(
-            optimizer,
-            "lr",
-            t_in_epochs,
-            noise_range_t,
-            noise_pct=noise_pct,
-            noise_std=noise_std,
-            noise_seed=noise_seed,
-            initialize=initialize,
-        )
-        self.power = power
-        self.lr_min = lr_min
-        self.k_decay = k_decay
-        self._set_cycles(t_initial, cycle_mul, cycle_decay, cycle_limit)
-        self._start(shape, warmup_t, warmup_lr_init, warmup_prefix)
+        self._from_recipe(recipes.poly, dict(locals()))
 
 
 class StepLRScheduler(_Shaped, Scheduler):
@@ -391,26 +331,7 @@ class StepLRScheduler(_Shaped, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        shape = recipes.step(
-            decay_t=decay_t,
-            decay_rate=decay_rate,
-            warmup_t=warmup_t,
-            warmup_lr_init=warmup_lr_init,
-            warmup_prefix=warmup_prefix,
-        )
-        super().__init__(
-            optimizer,
-            "lr",
-            t_in_epochs,
-            noise_range_t,
-            noise_pct=noise_pct,
-            noise_std=noise_std,
-            noise_seed=noise_seed,
-            initialize=initialize,
-        )
-        self.decay_t = decay_t
-        self.decay_rate = decay_rate
-        self._start(shape, warmup_t, warmup_lr_init, warmup_prefix)
+        self._from_recipe(recipes.step, dict(locals()))
 
 
 class MultiStepLRScheduler(_Shaped, Scheduler):
@@ -431,27 +352,7 @@ class MultiStepLRScheduler(_Shaped, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        with v.renamed(milestones="decay_t"):
-            shape = recipes.multistep(
-                decay_t=decay_t,
-                decay_rate=decay_rate,
-                warmup_t=warmup_t,
-                warmup_lr_init=warmup_lr_init,
-                warmup_prefix=warmup_prefix,
-            )
-        super().__init__(
-            optimizer,
-            "lr",
-            t_in_epochs,
-            noise_range_t,
-            noise_pct=noise_pct,
-            noise_std=noise_std,
-            noise_seed=noise_seed,
-            initialize=initialize,
-        )
-        self.decay_t = decay_t
-        self.decay_rate = decay_rate
-        self._start(shape, warmup_t, warmup_lr_init, warmup_prefix)
+        self._from_recipe(recipes.multistep, dict(locals()), renames={"milestones": "decay_t"})
 
     def get_curr_decay_steps(self, t: float) -> int:
         """How many milestones apply at ``t`` (after any warmup prefix)."""
@@ -482,42 +383,9 @@ class WSDLRScheduler(_Shaped, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        shape = recipes.wsd_(
-            t_initial=t_initial,
-            decay_t=decay_t,
-            lr_min=lr_min,
-            stable_fn=stable_fn,
-            stable_timescale=stable_timescale,
-            stable_power=stable_power,
-            decay_fn=decay_fn,
-            decay_power=decay_power,
-            decay_ratio=decay_ratio,
-            warmup_t=warmup_t,
-            warmup_lr_init=warmup_lr_init,
-        )
-        super().__init__(
-            optimizer,
-            "lr",
-            t_in_epochs,
-            noise_range_t,
-            noise_pct=noise_pct,
-            noise_std=noise_std,
-            noise_seed=noise_seed,
-            initialize=initialize,
-        )
-        self.t_initial = t_initial
-        self.decay_t = decay_t
-        self.lr_min = lr_min
-        self.stable_fn = stable_fn
-        self.stable_timescale = (
-            warmup_t if stable_fn != "constant" and stable_timescale is None else stable_timescale
-        )
-        self.stable_power = stable_power
-        self.decay_fn = decay_fn
-        self.decay_power = decay_power
-        self.decay_ratio = decay_ratio
-        # The warmup is always a prefix here.
-        self._start(shape, warmup_t, warmup_lr_init, True)
+        self._from_recipe(recipes.wsd_, dict(locals()))
+        if stable_fn != "constant" and stable_timescale is None:
+            self.stable_timescale = warmup_t  # the default timm derives
 
     def get_cycle_length(self, cycles: int = 0) -> int | float:
         return self.warmup_t + self.t_initial
