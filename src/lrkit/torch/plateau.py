@@ -19,7 +19,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau
 from lrkit import _validate as v
 from lrkit.combinators import Noise, Warmup
 from lrkit.shapes import Constant
-from lrkit.torch.scheduler import _time, _write
+from lrkit.torch.scheduler import _groups, _time, _write
 
 __all__ = ["Plateau"]
 
@@ -231,12 +231,7 @@ class Plateau(ReduceLROnPlateau):
         return value * group["lr_scale"] if "lr_scale" in group else value
 
     def _write_epoch(self, epoch: float) -> None:
-        groups = self.optimizer.param_groups
-        if len(groups) != self._num_groups:
-            raise RuntimeError(
-                f"the optimizer now has {len(groups)} param groups, the plateau was built for "
-                f"{self._num_groups}; build a new Plateau after add_param_group()"
-            )
+        groups = _groups(self.optimizer, self._num_groups, "Plateau")
         if epoch < self.warmup.warmup_t:
             values = [
                 self._scaled(g, self.warmup(epoch, b)) for g, b in zip(groups, self.base_lrs, strict=True)

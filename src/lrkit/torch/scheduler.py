@@ -266,12 +266,7 @@ class Scheduler(LRScheduler):
         return ticks
 
     def _apply(self, t: float) -> None:
-        groups = self.optimizer.param_groups
-        if len(groups) != self._num_groups:
-            raise RuntimeError(
-                f"the optimizer now has {len(groups)} param groups, the scheduler was built for "
-                f"{self._num_groups}; build a new Scheduler after add_param_group()"
-            )
+        groups = _groups(self.optimizer, self._num_groups, "Scheduler")
         time = float(t)
         last = self._last
         for field in self._fields:
@@ -381,6 +376,17 @@ class Scheduler(LRScheduler):
             field.prepare(groups)
         self._ticks = state["ticks"]
         self._apply(state["t"])
+
+
+def _groups(optimizer: torch.optim.Optimizer, expected: int, kind: str) -> list[dict[str, Any]]:
+    """The optimizer's param groups, refused if their number changed since ``kind`` was built."""
+    groups = optimizer.param_groups
+    if len(groups) != expected:
+        raise RuntimeError(
+            f"the optimizer now has {len(groups)} param groups, the {kind} was built for "
+            f"{expected}; build a new {kind} after add_param_group()"
+        )
+    return groups
 
 
 def _fingerprint(schedule: Schedule) -> Any:
