@@ -16,6 +16,7 @@ from pathlib import Path
 
 import lrkit
 from lrkit.plot import plot
+from lrkit.recipes.yolov5 import FollowWarmup
 
 # The seeds' optimizers: timm's StepLR tutorial uses Adam at 1e-4, the timm tour SGD at 0.1.
 STEP_LR = 1e-4
@@ -208,8 +209,8 @@ def yolov5(path: Path) -> None:
     # at most one epoch's change (about 1.3% of lr0), too little to see.
     one_cycle = lrkit.cosine(t_initial=epochs, lr_min=lrf * lr0)
     # np.interp(ni, [0, nw], [start, lr0 * lf(epoch)]) ramps towards the current lr: "follow".
-    rising = lrkit.warmup(one_cycle, warmup_t=warmup_t, warmup_lr_init=0.0, target="follow")
-    falling = lrkit.warmup(one_cycle, warmup_t=warmup_t, warmup_lr_init=0.1, target="follow")
+    rising = FollowWarmup(one_cycle, warmup_t=warmup_t, warmup_lr_init=0.0)
+    falling = FollowWarmup(one_cycle, warmup_t=warmup_t, warmup_lr_init=0.1)
     momentum = lrkit.warmup(lrkit.constant(), warmup_t=warmup_t, warmup_lr_init=0.8)
 
     fig = Figure(figsize=(12, 7.5), layout="constrained")

@@ -11,6 +11,9 @@ import pytest
 from hypothesis import settings
 
 import lrkit
+from lrkit.recipes.timm import CurveWarmup, FloatCycles
+from lrkit.recipes.transformers import HardRestarts
+from lrkit.recipes.yolov5 import FollowWarmup
 
 # CI judges a submission by one run: there, explore the same examples every time; elsewhere,
 # keep finding new ones.
@@ -28,11 +31,13 @@ def quadratic_decay(frac):
     return 1.0 - frac * frac
 
 
+# lrkit's own nodes, and the framework nodes of the recipes layer (torch-free, and evaluated
+# by the same rules), so every check below covers them too.
 SCHEDULES = {
     "constant": lrkit.constant(factor=0.5),
     "step": lrkit.step(decay_t=3, decay_rate=0.5),
     "multistep": lrkit.multistep(milestones=[2, 5, 5, 9.5], decay_rate=0.5),
-    "multistep_lead": lrkit.multistep(milestones=[3, 6], decay_rate=0.5, lead_t=1),
+    "multistep_lead": lrkit.shift(lrkit.multistep(milestones=[3, 6], decay_rate=0.5), by=-1),
     "exponential": lrkit.exponential(gamma=0.9),
     "linear": lrkit.linear(t_initial=10, start_factor=0.2, end_factor=1.0),
     "cosine": lrkit.cosine(t_initial=10, lr_min=0.01),
@@ -59,10 +64,10 @@ SCHEDULES = {
     "from_callable": lrkit.from_callable(reciprocal),
     "from_callable_vectorized": lrkit.from_callable(reciprocal, vectorized=True),
     "warmup": lrkit.warmup(lrkit.cosine(t_initial=30), warmup_t=4, warmup_lr_init=0.01),
-    "warmup_prefix_end": lrkit.warmup(
-        lrkit.exponential(gamma=0.9), warmup_t=3.5, prefix=True, target="end", warmup_lr_init=0.1
+    "warmup_prefix_end": CurveWarmup(
+        lrkit.exponential(gamma=0.9), warmup_t=3.5, prefix=True, warmup_lr_init=0.1
     ),
-    "warmup_follow": lrkit.warmup(lrkit.linear(t_initial=20), warmup_t=5, target="follow"),
+    "warmup_follow": FollowWarmup(lrkit.linear(t_initial=20), warmup_t=5),
     "sequence": lrkit.sequence(
         [lrkit.linear(t_initial=3, start_factor=0.1, end_factor=1.0), lrkit.cosine(t_initial=20)],
         boundaries=[3],
@@ -71,9 +76,7 @@ SCHEDULES = {
     "cycles_mul": lrkit.cycles(lrkit.linear(t_initial=4), cycle_mul=2, cycle_decay=0.8, cycle_limit=4),
     "cycles_shrinking": lrkit.cycles(lrkit.poly(t_initial=8, power=1.5), cycle_mul=0.5, cycle_limit=5),
     "cycles_schedule": lrkit.cycles(lrkit.exponential(gamma=0.8), t_initial=4, cycle_limit=3),
-    "cycles_unsettled": lrkit.cycles(
-        lrkit.linear(t_initial=3), cycle_mul=3, cycle_limit=6, settle_index=False
-    ),
+    "cycles_unsettled": FloatCycles(lrkit.linear(t_initial=3), cycle_mul=3, cycle_limit=6),
     "cycles_unlimited": lrkit.cycles(lrkit.cosine(t_initial=3, lr_min=0.01), cycle_mul=2, cycle_limit=None),
     "cycles_unlimited_schedule": lrkit.cycles(
         lrkit.exponential(gamma=0.8), t_initial=4, cycle_decay=0.9, cycle_limit=None
@@ -98,7 +101,7 @@ SCHEDULES = {
         boundaries=[9],
     ),
     "cosine_wave": lrkit.cosine_wave(t_initial=10, cycles=1.5, lr_min=0.01),
-    "cosine_wave_restart": lrkit.cosine_wave(t_initial=12, cycles=2.5, restart=True),
+    "cosine_wave_restart": HardRestarts(t_initial=12, cycles=2.5),
     "reverse": lrkit.reverse(lrkit.cosine(t_initial=8, lr_min=0.01)),
     "reverse_schedule": lrkit.reverse(lrkit.exponential(gamma=0.8), t_initial=6),
     "stairs": lrkit.stairs(lrkit.cosine(t_initial=5, lr_min=0.1), every=7),
@@ -106,11 +109,10 @@ SCHEDULES = {
     "shift_lead": lrkit.shift(lrkit.exponential(gamma=0.9), by=-3),
     "yolo_like": lrkit.sequence(
         [
-            lrkit.warmup(
+            FollowWarmup(
                 lrkit.multiplier(lrkit.stairs(lrkit.cosine(t_initial=10, lr_min=0.2), every=4)),
                 warmup_t=6,
                 warmup_lr_init=0.1,
-                target="follow",
             ),
             lrkit.shift(
                 lrkit.multiplier(
@@ -121,7 +123,7 @@ SCHEDULES = {
         ],
         boundaries=[7],
     ),
-    "nested": lrkit.warmup(
+    "nested": CurveWarmup(
         lrkit.sequence(
             [
                 lrkit.cycles(lrkit.tanh(t_initial=6), cycle_mul=1.5, cycle_decay=0.7, cycle_limit=3),
@@ -135,7 +137,6 @@ SCHEDULES = {
         warmup_t=2,
         warmup_lr_init=0.0,
         prefix=True,
-        target="end",
     ),
     "nested_callable": lrkit.cycles(
         lrkit.warmup(lrkit.from_callable(reciprocal), warmup_t=1), t_initial=5, cycle_limit=2

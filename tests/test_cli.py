@@ -116,12 +116,22 @@ def timm_training_lrs(argv: list[str], updates_per_epoch: int = 1) -> tuple[list
 # -- names ----------------------------------------------------------------------------------------
 
 
-def test_names_lists_every_scheduler_with_where_it_comes_from(capsys):
+def test_names_lists_every_scheduler_by_source_with_its_arguments(capsys):
     lines = ok(capsys, "names").splitlines()
-    listed = {line.split()[0]: line.split(None, 1)[1] for line in lines}
-    assert sorted(listed) == config.names()
+    listed, source = {}, None
+    for line in lines[:-1]:  # the last line states the bare-name rule
+        if not line.startswith(" "):
+            source = line.rstrip(":")
+            continue
+        name, rest = line.strip().split("(", 1)
+        listed[f"{source}:{name}"] = rest
+    assert sorted(listed) == sorted(config.names())
     for name in ("cosine", "step", "multistep", "tanh", "poly", "wsd", "plateau"):
-        assert "timm" in listed[name]
+        assert f"timm:{name}" in listed
+    # Each recipe's arguments with their defaults, and the unit it counts.
+    assert listed["torch:StepLR"] == "step_size, gamma=0.1)  [per update]"
+    assert listed["timm:plateau"].endswith("[metric-driven]")
+    assert "fits" not in lines[-1] and "SOURCE:NAME" in lines[-1]
 
 
 # -- plot to a file -------------------------------------------------------------------------------
@@ -194,8 +204,10 @@ def test_plot_per_update(capsys, tmp_path, extra, xlabel):
 @needs_matplotlib
 @needs_yaml
 def test_compare_two_files_draws_those_two_with_a_legend(capsys, tmp_path):
-    a = write_yaml(tmp_path / "a.yaml", {"sched": "cosine", "epochs": 30, "warmup_epochs": 3})
-    b = write_yaml(tmp_path / "b.yaml", {"sched": "step", "epochs": 30, "decay_epochs": 10})
+    a = write_yaml(
+        tmp_path / "a.yaml", {"format": "timm", "sched": "cosine", "epochs": 30, "warmup_epochs": 3}
+    )
+    b = write_yaml(tmp_path / "b.yaml", {"format": "timm", "sched": "step", "epochs": 30, "decay_epochs": 10})
     path = tmp_path / "both.svg"
     ok(capsys, "plot", "--compare", str(a), str(b), "--lr", "0.1", "-o", str(path))
     strings = svg_strings(path)
@@ -207,8 +219,10 @@ def test_compare_two_files_draws_those_two_with_a_legend(capsys, tmp_path):
 @needs_yaml
 def test_compare_curves_are_each_files_own(tmp_path):
     """With --config a --compare b, b is drawn as b says, without a's settings leaking in."""
-    a = write_yaml(tmp_path / "a.yaml", {"sched": "cosine", "epochs": 30, "warmup_epochs": 3})
-    b = write_yaml(tmp_path / "b.yaml", {"sched": "step", "epochs": 30, "decay_epochs": 10})
+    a = write_yaml(
+        tmp_path / "a.yaml", {"format": "timm", "sched": "cosine", "epochs": 30, "warmup_epochs": 3}
+    )
+    b = write_yaml(tmp_path / "b.yaml", {"format": "timm", "sched": "step", "epochs": 30, "decay_epochs": 10})
     argv = ["plot", "--config", str(a), "--compare", str(b), "--lr", "0.1"]
     _, sources = cli._sources(cli._parser(), argv)
     assert [s.label for s in sources] == [str(a), str(b)]
@@ -222,7 +236,7 @@ def test_compare_curves_are_each_files_own(tmp_path):
 
 @needs_yaml
 def test_compare_with_schedule_flags_adds_their_curve(tmp_path):
-    b = write_yaml(tmp_path / "b.yaml", {"sched": "step", "decay_epochs": 10})
+    b = write_yaml(tmp_path / "b.yaml", {"format": "timm", "sched": "step", "decay_epochs": 10})
     _, sources = cli._sources(cli._parser(), ["plot", *COSINE, "--compare", str(b)])
     assert [s.label for s in sources] == ["cosine", str(b)]
     assert sources[1].t_end == 20  # the command line's --epochs, which b.yaml leaves unset
@@ -233,7 +247,7 @@ def test_compare_epochs_alone_is_the_shared_run_length(tmp_path):
     """A schedule tree needs --epochs for its length: that makes no curve of timm's defaults."""
     tree = tmp_path / "tree.json"
     tree.write_text(json.dumps(lrkit.cosine(t_initial=10).to_dict()), encoding="utf-8")
-    a = write_yaml(tmp_path / "a.yaml", {"sched": "cosine"})
+    a = write_yaml(tmp_path / "a.yaml", {"format": "timm", "sched": "cosine"})
     _, sources = cli._sources(cli._parser(), ["plot", "--compare", str(tree), str(a), "--epochs", "30"])
     assert [(s.label, s.t_end) for s in sources] == [(str(tree), 30), (str(a), 30)]
 
@@ -260,8 +274,8 @@ def test_terminal_plot_log_ticks_are_powers_of_ten(capsys):
 @needs_plotext
 @needs_yaml
 def test_terminal_compare_has_a_legend(capsys, tmp_path):
-    a = write_yaml(tmp_path / "a.yaml", {"sched": "cosine", "epochs": 30})
-    b = write_yaml(tmp_path / "b.yaml", {"sched": "step", "epochs": 30, "decay_epochs": 10})
+    a = write_yaml(tmp_path / "a.yaml", {"format": "timm", "sched": "cosine", "epochs": 30})
+    b = write_yaml(tmp_path / "b.yaml", {"format": "timm", "sched": "step", "epochs": 30, "decay_epochs": 10})
     out = ok(capsys, "plot", "--compare", str(a), str(b))
     assert str(a) in out and str(b) in out and "\x1b" not in out
 
@@ -271,7 +285,14 @@ def test_terminal_compare_has_a_legend(capsys, tmp_path):
 
 @pytest.mark.parametrize("suffix", [".json", pytest.param(".yaml", marks=needs_yaml)])
 def test_config_flag_settings_equal_the_flags(capsys, tmp_path, suffix):
-    settings = {"sched": "cosine", "epochs": 15, "warmup_epochs": 2, "min_lr": 1e-4, "lr_cycle_limit": 2}
+    settings = {
+        "format": "timm",
+        "sched": "cosine",
+        "epochs": 15,
+        "warmup_epochs": 2,
+        "min_lr": 1e-4,
+        "lr_cycle_limit": 2,
+    }
     path = tmp_path / f"sched{suffix}"
     if suffix == ".json":
         path.write_text(json.dumps(settings), encoding="utf-8")
@@ -522,9 +543,11 @@ def test_describe_no_warning_for_a_tree_that_ends_at_its_minimum(capsys, tmp_pat
 
 def files(tmp_path: Path) -> dict[str, Path]:
     made = {
-        "unknown_key.json": '{"sched": "cosine", "epochz": 3}',
-        "bad_sched.json": '{"sched": "bogus"}',
-        "bad_type.json": '{"epochs": [1, 2]}',
+        "unknown_key.json": '{"format": "timm", "sched": "cosine", "epochz": 3}',
+        "unknown_argument.json": '{"sched": "timm:cosine", "t_initial": 3, "epochz": 3}',
+        "bad_sched.json": '{"format": "timm", "sched": "bogus"}',
+        "bad_recipe.json": '{"sched": "bogus", "t_initial": 3}',
+        "bad_type.json": '{"format": "timm", "epochs": [1, 2]}',
         "broken.json": '{"sched": "cosine", ',
         "bad_tree.json": '{"type": "cosine", "t_initial": -1}',
     }
@@ -542,7 +565,25 @@ ERRORS = {
     "negative_warmup": (["table", "--warmup-epochs", "-1"], ["--warmup-epochs", "-1"]),
     "zero_updates_per_epoch": (["plot", "--updates-per-epoch", "0"], ["--updates-per-epoch", "0"]),
     "unknown_config_key": (["table", "--config", "{unknown_key.json}"], ["unknown_key.json", "'epochz'"]),
+    "unknown_recipe_argument": (
+        ["table", "--config", "{unknown_argument.json}"],
+        ["unknown_argument.json", "read as the recipe 'timm:cosine'", "'epochz'"],
+    ),
     "config_sched": (["table", "--config", "{bad_sched.json}"], ["bad_sched.json", "sched", "'bogus'"]),
+    "config_recipe": (
+        ["table", "--config", "{bad_recipe.json}"],
+        ["bad_recipe.json", "read as the recipe 'bogus'", "unknown scheduler 'bogus'"],
+    ),
+    "recipe_argument": (
+        ["table", "--sched", "torch:StepLR", "step_size=0"],
+        ["--sched torch:StepLR", "step_size must be > 0"],
+    ),
+    "recipe_word": (["table", "--sched", "torch:StepLR", "step_size"], ["'step_size'", "KEY=VALUE"]),
+    "recipe_with_timm_flags": (
+        ["table", "--sched", "torch:StepLR", "step_size=3", "--warmup-epochs", "2"],
+        ["--warmup-epochs", "KEY=VALUE"],
+    ),
+    "endless_recipe": (["table", "--sched", "torch:StepLR", "step_size=3"], ["never settles", "--epochs"]),
     "config_type": (["table", "--config", "{bad_type.json}"], ["bad_type.json", "epochs", "[1, 2]"]),
     "config_not_json": (["table", "--config", "{broken.json}"], ["--config", "broken.json"]),
     "config_tree": (["plot", "--config", "{bad_tree.json}"], ["bad_tree.json", "t_initial", "-1"]),
@@ -610,7 +651,10 @@ def test_console_script(tmp_path):
     assert (tmp_path / "cosine.png").read_bytes().startswith(PNG_SIGNATURE)
     done = shell(str(SCRIPT), "table", "--sched", "wat", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.startswith("lrkit: error: argument --sched") and done.stderr.count("\n") == 1
+    assert (
+        done.stderr.startswith("lrkit: error: --sched wat: unknown scheduler 'wat'")
+        and done.stderr.count("\n") == 1
+    )
     assert "Traceback" not in done.stderr
 
 

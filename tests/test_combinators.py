@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lrkit
+from lrkit.recipes.timm import CurveWarmup, FloatCycles
+from lrkit.recipes.yolov5 import FollowWarmup
 
 FAST = settings(max_examples=200, deadline=None)
 
@@ -18,6 +20,8 @@ def approx(x):
 
 
 # inner(t) = 1 - t / 8 with base 1: every value below is a short binary fraction.
+# The warmup that ramps to base is the core's; the two others are timm's and YOLOv5's nodes.
+WARMUPS = {"base": lrkit.warmup, "end": CurveWarmup, "follow": FollowWarmup}
 INNER = lrkit.linear(t_initial=8, start_factor=1.0, end_factor=0.0)
 
 
@@ -49,7 +53,7 @@ def test_warmup_docstring_table():
     ],
 )
 def test_warmup_targets(target, prefix, init, table):
-    s = lrkit.warmup(INNER, warmup_t=4, warmup_lr_init=init, prefix=prefix, target=target)
+    s = WARMUPS[target](INNER, warmup_t=4, warmup_lr_init=init, prefix=prefix)
     assert {t: s(t) for t in table} == table
 
 
@@ -62,7 +66,7 @@ def test_warmup_scales_with_base():
 @pytest.mark.parametrize("prefix", [False, True])
 @pytest.mark.parametrize("target", ["base", "end", "follow"])
 def test_warmup_zero_length_is_the_inner_schedule(prefix, target):
-    s = lrkit.warmup(INNER, warmup_t=0, warmup_lr_init=0.3, prefix=prefix, target=target)
+    s = WARMUPS[target](INNER, warmup_t=0, warmup_lr_init=0.3, prefix=prefix)
     assert [s(t, base=2.0) for t in (0, 1, 3.5, 8, 9)] == [INNER(t, base=2.0) for t in (0, 1, 3.5, 8, 9)]
 
 
@@ -77,7 +81,7 @@ def test_warmup_zero_length_is_the_inner_schedule(prefix, target):
 )
 def test_warmup_ramp_monotone(length, frac, t1, t2, base, target):
     # Under a constant inner every target is base, so each ramp must rise towards it.
-    s = lrkit.warmup(lrkit.constant(), warmup_t=length, warmup_lr_init=frac * base, target=target)
+    s = WARMUPS[target](lrkit.constant(), warmup_t=length, warmup_lr_init=frac * base)
     t1, t2 = sorted((t1 * length, t2 * length))
     assert s(t1, base=base) <= s(t2, base=base) <= base * (1 + 1e-12)
 
@@ -90,12 +94,8 @@ def test_warmup_ramp_monotone(length, frac, t1, t2, base, target):
     prefix=st.booleans(),
 )
 def test_warmup_end_target_continuous(length, init, t_initial, prefix):
-    s = lrkit.warmup(
-        lrkit.cosine(t_initial=t_initial, lr_min=0.01),
-        warmup_t=length,
-        warmup_lr_init=init,
-        target="end",
-        prefix=prefix,
+    s = CurveWarmup(
+        lrkit.cosine(t_initial=t_initial, lr_min=0.01), warmup_t=length, warmup_lr_init=init, prefix=prefix
     )
     dt = 1e-9 * length
     # Left of warmup_t is the ramp, whose slope is at most 1 / warmup_t: it moves by <= 1e-9.
@@ -104,7 +104,7 @@ def test_warmup_end_target_continuous(length, init, t_initial, prefix):
 
 def test_warmup_base_target_jumps():
     # The check above must be able to fail: target="base" into a lower inner value is a jump.
-    s = lrkit.warmup(lrkit.constant(0.5), warmup_t=4, target="base")
+    s = lrkit.warmup(lrkit.constant(0.5), warmup_t=4)
     assert s(4 - 1e-9) - s(4) > 0.4
 
 
@@ -187,8 +187,8 @@ def test_cycles_restart_at_every_cycle_start(mul):
 
 @pytest.mark.parametrize("t", [0, 5, 10, 39.5, 40, 129, 130, 400, 1210, 1211.5, 3630, 4000])
 def test_cycles_unsettled_index_is_the_float_log(t):
-    # settle_index=False keeps timm's floor(log(...) / log(mul)) exactly as it rounds.
-    s = lrkit.cycles(lrkit.linear(t_initial=10), cycle_mul=3, cycle_limit=6, settle_index=False)
+    # timm's FloatCycles keeps floor(log(...) / log(mul)) exactly as it rounds.
+    s = FloatCycles(lrkit.linear(t_initial=10), cycle_mul=3, cycle_limit=6)
     index = math.floor(math.log(1 + t / 10 * 2) / math.log(3))
     length = 3**index * 10
     local = min(max(t - (1 - 3**index) / (1 - 3) * 10, 0.0), length)

@@ -17,6 +17,7 @@ torch = pytest.importorskip("torch")
 from torch.optim.lr_scheduler import ReduceLROnPlateau  # noqa: E402
 
 import lrkit  # noqa: E402
+from lrkit.recipes.timm import TorchNoise  # noqa: E402
 from lrkit.torch import Plateau  # noqa: E402
 
 # Distinct lrs, so that a mix-up between groups (or between a group and min_lr) shows.
@@ -315,8 +316,9 @@ def plateau_series(n, seed):
 def test_noise_is_relative_on_the_level_and_never_steers_decisions(generator, noise_type, range_t):
     lrs = [0.1, 0.05, 0.7]
     noise = {"noise_pct": 0.3, "noise_std": 0.5, "noise_seed": 7, "noise_type": noise_type}
-    relative = lrkit.noise(
-        lrkit.constant(), range_t=range_t, pct=0.3, std=0.5, seed=7, kind=noise_type, generator=generator
+    node = TorchNoise if generator == "torch" else lrkit.noise
+    relative = node(
+        lrkit.constant(), range_t=range_t, pct=0.3, std=0.5, seed=7, kind=noise_type
     ).relative_noise
     warmup = {"warmup_t": 3, "warmup_lr_init": 1e-4}
     noisy_opt, twin_opt = make_optimizer(lrs), make_optimizer(lrs)

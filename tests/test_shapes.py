@@ -64,13 +64,15 @@ def test_multistep_exact(t, expected):
     assert lrkit.multistep(milestones=[2, 4, 4, 7.5], decay_rate=0.5)(t) == expected
 
 
-def test_multistep_lead_t():
-    # Every decay lead_t earlier: timm's MultiStepLRScheduler compares milestones with t + 1.
-    s = lrkit.multistep(milestones=[3, 6, 6], decay_rate=0.5, lead_t=1)
+def test_multistep_earlier_is_a_shift():
+    # Every decay one step earlier (timm's rule: milestones compared with t + 1) is a shift.
+    s = lrkit.shift(lrkit.multistep(milestones=[3, 6, 6], decay_rate=0.5), by=-1)
     assert [s(t) for t in range(8)] == [1.0, 1.0, 0.5, 0.5, 0.5, 0.125, 0.125, 0.125]
     assert s(1.99) == 1.0
-    half = lrkit.multistep(milestones=[3], decay_rate=0.5, lead_t=0.5)
+    half = lrkit.shift(lrkit.multistep(milestones=[3], decay_rate=0.5), by=-0.5)
     assert [half(t) for t in (2.4, 2.5, 3)] == [1.0, 0.5, 0.5]
+    with pytest.raises(TypeError, match=r"no longer takes lead_t=.*lrkit\.shift"):
+        lrkit.multistep(milestones=[3], lead_t=1)
 
 
 def test_multistep_no_milestones_is_constant():

@@ -8,6 +8,7 @@ from timm_ref import load_timm_scheduler
 torch = pytest.importorskip("torch")
 
 import lrkit  # noqa: E402
+from lrkit.recipes.timm import TorchNoise  # noqa: E402
 from lrkit.torch import Scheduler  # noqa: E402
 
 
@@ -434,9 +435,7 @@ def test_torch_generator_matches_timm(timm_scheduler, kind, pct, std, seed):
         noise_seed=seed,
     )
     theirs.noise_type = kind  # StepLRScheduler does not take it, but its base class reads it
-    ours = lrkit.noise(
-        lrkit.constant(), range_t=(0, 200), pct=pct, std=std, seed=seed, kind=kind, generator="torch"
-    )
+    ours = TorchNoise(lrkit.constant(), range_t=(0, 200), pct=pct, std=std, seed=seed, kind=kind)
     for t in range(0, 220, 3):
         theirs.step(t)
         assert opt.param_groups[0]["lr"] == ours(t, 0.1)

@@ -25,6 +25,7 @@ from transformers import SchedulerType, get_scheduler  # noqa: E402
 
 import lrkit  # noqa: E402
 from lrkit.config import variants  # noqa: E402
+from lrkit.recipes.transformers import HardRestarts  # noqa: E402
 
 RTOL = 1e-12
 NAMES = [t.value for t in SchedulerType if t.value != "greedy"]
@@ -308,9 +309,10 @@ def test_plateau_series_decay():
 
 
 def test_every_schedule_name_is_registered_and_greedy_is_not():
-    registered = {name for name in lrkit.config.names() for v in variants(name) if v.source == "transformers"}
+    registered = {r.name for r in lrkit.config.recipes() if r.source == "transformers"}
     assert registered == set(NAMES)
-    assert "greedy" not in lrkit.config.names()
+    assert {f"transformers:{name}" for name in NAMES} <= set(lrkit.config.names())
+    assert not lrkit.config.recipes("greedy")
     for name in NAMES:
         (variant,) = [v for v in variants(name) if v.source == "transformers"]
         assert variant.unit == "update"
@@ -441,13 +443,14 @@ def test_without_base_lr_lr_end_and_min_lr_are_absolute():
     assert [relative(30, base) for base in (0.1, 0.02)] == pytest.approx([1e-3, 2e-4], rel=1e-12)
 
 
-# -- the two core additions these recipes needed --------------------------------------------------
+# -- the core shapes and the node these recipes need --------------------------------------------------
 
 
 @pytest.mark.parametrize("restart", [False, True])
 @pytest.mark.parametrize(("t_initial", "cycles", "lr_min"), [(10, 0.5, 0.0), (37, 1.3, 0.02), (5, 3, 0.5)])
 def test_cosine_wave_formula(t_initial, cycles, lr_min, restart):
-    s = lrkit.cosine_wave(t_initial=t_initial, cycles=cycles, lr_min=lr_min, restart=restart)
+    node = HardRestarts if restart else lrkit.cosine_wave
+    s = node(t_initial=t_initial, cycles=cycles, lr_min=lr_min)
     for t in [0, 0.5, 1, 2.5, 4.999, 5, 9, 10, 11, 36.9, 37, 100.25]:
         u = cycles * t / t_initial
         wave = 0.5 * (1 + math.cos(math.pi * (u % 1.0) if restart else 2 * math.pi * u))

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import lrkit
-from lrkit import _validate as v
+from lrkit import checks as v
 
 cos10 = lrkit.cosine(t_initial=10)
 
@@ -238,10 +238,10 @@ CASES = [
         ["stable_fn", "'flat'", "'rsqrt'"],
     ),
     (
-        "warmup_target",
-        lambda: lrkit.warmup(cos10, 2, target="start"),
-        ValueError,
-        ["target", "'start'", "'follow'"],
+        "warmup_target_moved",
+        lambda: lrkit.warmup(cos10, 2, target="end"),
+        TypeError,
+        ["target=", "lrkit.recipes.timm.CurveWarmup", "lrkit.recipes.yolov5.FollowWarmup"],
     ),
     (
         "noise_kind",
@@ -250,7 +250,24 @@ CASES = [
         ["kind", "'gaussian'", "'uniform'"],
     ),
     ("noise_kind_none", lambda: lrkit.noise(cos10, 0, kind=None), ValueError, ["kind", "None"]),
-    ("noise_generator", lambda: lrkit.noise(cos10, 0, generator="nope"), ValueError, ["generator", "'nope'"]),
+    (
+        "noise_generator_moved",
+        lambda: lrkit.noise(cos10, 0, generator="torch"),
+        TypeError,
+        ["generator=", "lrkit.recipes.timm.TorchNoise"],
+    ),
+    (
+        "cycles_settle_index_moved",
+        lambda: lrkit.cycles(cos10, settle_index=False),
+        TypeError,
+        ["settle_index=", "lrkit.recipes.timm.FloatCycles"],
+    ),
+    (
+        "cosine_wave_restart_moved",
+        lambda: lrkit.cosine_wave(t_initial=3, restart=True),
+        TypeError,
+        ["restart=", "lrkit.recipes.transformers.HardRestarts"],
+    ),
 ]
 
 
@@ -263,11 +280,9 @@ def test_rejects_bad_input(build, error, fragments):
         assert fragment in message
 
 
-def test_torch_generator_hint(monkeypatch):
-    # As before ``import lrkit.torch``, whichever test imported it first.
-    monkeypatch.delitem(lrkit.combinators._NOISE_GENERATORS, "torch", raising=False)
-    with pytest.raises(ValueError, match=r"got 'torch'; import lrkit\.torch to register it"):
-        lrkit.noise(cos10, range_t=0, generator="torch")
+def test_register_noise_generator_says_what_to_write_instead():
+    with pytest.raises(TypeError, match=r"subclass of lrkit\.noise overriding _draw.*TorchNoise"):
+        lrkit.register_noise_generator("mine", lambda keys, kind, pct, std: keys)
 
 
 @pytest.mark.parametrize(

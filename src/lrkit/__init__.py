@@ -11,6 +11,7 @@ True
 torch optimizers and ``lrkit.plot`` draws them.
 """
 
+from lrkit import tree
 from lrkit.combinators import (
     clamp,
     cycles,
@@ -18,7 +19,6 @@ from lrkit.combinators import (
     noise,
     product,
     rebase,
-    register_noise_generator,
     reverse,
     scale,
     sequence,
@@ -47,6 +47,16 @@ from lrkit.shapes import (
 )
 
 __version__ = "0.1.0"
+
+
+def register_noise_generator(name: object, generator: object) -> None:
+    """Removed: noise generators are nodes now; this says what to write instead."""
+    raise TypeError(
+        "lrkit.register_noise_generator is gone: a noise with other draws is a node of its own, "
+        "a subclass of lrkit.noise overriding _draw(keys) (timm's torch draws: "
+        "lrkit.recipes.timm.TorchNoise)"
+    )
+
 
 __all__ = [
     "SCALAR",
@@ -82,6 +92,7 @@ __all__ = [
     "stairs",
     "step",
     "tanh",
+    "tree",
     "warmup",
     "wsd",
 ]

@@ -3,17 +3,19 @@
 ::
 
     lrkit plot --sched cosine --epochs 100 --warmup-epochs 5 --lr 0.1 -o cosine.png
+    lrkit plot --sched torch:OneCycleLR max_lr=0.1 total_steps=1000
     lrkit plot --config sched.yaml                 # the terminal, when no -o is given
     lrkit plot --compare a.yaml b.yaml -o both.svg
     lrkit table --sched step --decay-epochs 30 --epochs 90 --csv lr.csv
-    lrkit describe --sched cosine --epochs 50 --warmup-epochs 60
+    lrkit describe --config conf/train.yaml --key scheduler
 
-A schedule comes from the scheduler flags of timm's ``train.py`` (the shared flag set of
-:func:`lrkit.config.add_argparse_args`, built as timm's ``create_scheduler`` builds it), or from
-a YAML / JSON file: either the same settings keyed by flag name with underscores
-(``sched: cosine``, ``warmup_epochs: 3``, ``lr: 0.1``; the command line overrides them) or a
-schedule's :meth:`~lrkit.Schedule.to_dict` tree. Errors are one line naming the flag and the
-value, with exit status 2.
+A schedule comes from timm's ``train.py`` flags (``--sched`` with one of timm's names and the
+flags below, built as timm's ``create_scheduler`` builds it), from any registry name with its
+own arguments as ``KEY=VALUE`` words, or from a config file in any format :func:`lrkit.load`
+reads (a tree, a recipe, timm settings under ``format: timm``; the command line overrides
+timm settings, as train.py's ``--config`` does). A tree or recipe is drawn over its own length
+unless ``--epochs`` says otherwise. Errors are one line naming the flag, setting or argument,
+with exit status 2.
 """
 
 from __future__ import annotations
@@ -21,29 +23,32 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
-import importlib.util
 import io
 import json
 import math
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
 
-from lrkit import config
-from lrkit.combinators import Cycles, Sequential, Stairs, Warmup
-from lrkit.recipes import timm as timm_recipes
-from lrkit.schedule import Schedule, from_dict
-from lrkit.shapes import Constant, FiniteShape, MultiStep, Step
+from lrkit import config, tree
+from lrkit.checks import ArgumentError
+from lrkit.combinators import Cycles, Stairs, Warmup
+from lrkit.recipes import registry
+from lrkit.schedule import Schedule
+from lrkit.shapes import FiniteShape, MultiStep, Step
 
 __all__ = ["main"]
 
-# Core argument names and the flags that set them, so an error names what the user typed.
+# Core argument names and the flags (settings, with underscores) that set them, so an error
+# names what the user typed.
 _FLAG_OF = {
     "t_initial": "--epochs",
+    "num_epochs": "--epochs",
+    "warmup_epochs": "--warmup-epochs",
     "warmup_t": "--warmup-epochs",
     "warmup_lr_init": "--warmup-lr",
     "lr_min": "--min-lr",
@@ -56,9 +61,9 @@ _FLAG_OF = {
     "cycle_decay": "--lr-cycle-decay",
     "cycle_limit": "--lr-cycle-limit",
     "k_decay": "--lr-k-decay",
-    "pct": "--lr-noise-pct",
-    "std": "--lr-noise-std",
-    "range_t": "--lr-noise",
+    "noise_pct": "--lr-noise-pct",
+    "noise_std": "--lr-noise-std",
+    "noise_range_t": "--lr-noise",
     "decay_fn": "--lr-decay-fn",
     "stable_timescale": "--lr-stable-timescale",
 }
@@ -73,6 +78,18 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+class _Help(argparse.HelpFormatter):
+    """Every option's help says the default it applies, unless it already does."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False) or action.default is argparse.SUPPRESS:
+            return text
+        if action.option_strings:
+            return f"{text} (default: %(default)s)"
+        return text
+
+
 @dataclasses.dataclass
 class _Source:
     """A schedule to look at, with the clock it runs on."""
@@ -83,24 +100,54 @@ class _Source:
     t_end: float  # in `unit`
     updates_per_epoch: int
     base: float
-    settings: dict[str, Any] | None  # the flag settings it came from, for describe's checks
+    settings: dict[str, Any] | None  # the timm settings it came from, for describe's checks
+
+
+_EPOCHS_HELP = (
+    "number of epochs (timm's flags: default 300, as train.py; a tree or recipe: default its own length)"
+)
 
 
 def _parser() -> _Parser:
-    parser = _Parser(prog="lrkit", description="Plot, tabulate and describe learning-rate schedules.")
+    parser = _Parser(
+        prog="lrkit",
+        description="Plot, tabulate and describe learning-rate schedules.",
+        formatter_class=_Help,
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, summary in (
         ("plot", "draw the schedule (a PNG/SVG/PDF with -o, else in the terminal)"),
         ("table", "the value per epoch or per update, as text, CSV or JSON"),
         ("describe", "say in words what the schedule does, and warn about likely mistakes"),
     ):
-        sub = commands.add_parser(name, help=summary, description=summary)
-        config.add_argparse_args(sub)
+        sub = commands.add_parser(name, help=summary, description=summary, formatter_class=_Help)
+        group = config.add_argparse_args(sub)
+        for action in group._group_actions:
+            if action.dest == "sched":
+                action.choices = None  # any registry name; timm's names take the flags
+                action.help = (
+                    f"a scheduler: one of timm's {', '.join(config.timm_names())}, built from the "
+                    "flags below as train.py does (default: cosine); or any name `lrkit names` lists, "
+                    "with its arguments as KEY=VALUE"
+                )
+            if action.dest == "epochs":
+                action.default = None
+                action.help = _EPOCHS_HELP
         sub.add_argument(
-            "--config", metavar="FILE", help="YAML or JSON: flag settings, or a schedule's to_dict tree"
+            "arguments",
+            nargs="*",
+            metavar="KEY=VALUE",
+            help="arguments of the --sched recipe (values read as YAML: 0.1, [30, 60], true)",
         )
-        sub.add_argument("--lr", type=float, default=None, help="the base lr (default: 1, a multiplier)")
-        sub.add_argument("--seed", type=int, default=42, help="noise seed, as timm's --seed (default: 42)")
+        sub.add_argument(
+            "--config",
+            metavar="FILE",
+            help="YAML or JSON: a schedule tree, a recipe (sched: NAME and its arguments) or timm "
+            "settings (format: timm)",
+        )
+        sub.add_argument("--key", metavar="PATH", help="the block of --config to read, dotted (scheduler)")
+        for flags, options in config._EXTRA_SETTINGS:
+            sub.add_argument(*flags, **options)
         sub.add_argument(
             "--updates-per-epoch",
             type=int,
@@ -128,7 +175,7 @@ def _parser() -> _Parser:
             out = sub.add_mutually_exclusive_group()
             out.add_argument("--csv", metavar="PATH", help="write CSV ('-' for standard output)")
             out.add_argument("--json", metavar="PATH", help="write JSON ('-' for standard output)")
-    commands.add_parser("names", help="list the scheduler names lrkit.create and --config know")
+    commands.add_parser("names", help="list every scheduler name, by source, with its arguments and defaults")
     return parser
 
 
@@ -137,7 +184,7 @@ def _parser() -> _Parser:
 
 def _parse_errors() -> tuple[type[Exception], ...]:
     """What reading a config file raises when the file is no valid JSON / YAML."""
-    errors: tuple[type[Exception], ...] = (ValueError, ImportError)
+    errors: tuple[type[Exception], ...] = (ValueError, TypeError, ImportError)
     try:
         import yaml
     except ImportError:
@@ -145,94 +192,64 @@ def _parse_errors() -> tuple[type[Exception], ...]:
     return (*errors, yaml.YAMLError)
 
 
-def _read_settings(path: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
+def _read_spec(path: str, key: str | None, upe: int | None, raw: bool = False) -> Any:
+    """The file's :class:`config.Spec` (or, ``raw``, its data), errors as one line."""
     try:
-        data = config._read(path)
+        if raw:
+            data = config._read_file(path)
+            return config._select(config._plain(data), key, path)[0]
+        return config.read(path, key=key, updates_per_epoch=upe)
     except FileNotFoundError:
         raise UsageError(f"--config: no such file {path!r}") from None
     except OSError as error:  # a directory, no permission
         raise UsageError(f"--config {path}: {error.strerror or error}") from None
     except _parse_errors() as error:
         # YAML's messages span several lines (with a caret under the spot): keep them to one.
-        raise UsageError(f"--config {path}: {' '.join(str(error).split())}") from None
-    if not isinstance(data, Mapping):
-        raise UsageError(f"--config {path}: expected a mapping, got {type(data).__name__}")
-    if "type" in data:
-        return dict(data)
-    actions = {action.dest: action for action in parser._actions}
-    settings = {}
-    for key, value in data.items():
-        if key not in actions or key in ("help", "config", "compare", "output"):
-            raise UsageError(
-                f"--config {path}: unknown setting {key!r} (settings are flag names with underscores)"
-            )
-        settings[key] = _setting(path, key, value, actions[key])
-    return settings
+        text = " ".join(str(error).split())
+        raise UsageError(text if text.startswith(path) else f"--config {path}: {text}") from None
 
 
-_KINDS = {int: "an integer", float: "a number", str: "a string"}
+def _is_timm_file(data: Any) -> bool:
+    return isinstance(data, Mapping) and data.get("format") == "timm"
 
 
-def _setting(path: str, key: str, value: Any, action: argparse.Action) -> Any:
-    """``value`` as its flag would parse it, else a one-line error naming the setting.
+def _values(words: Sequence[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` words as recipe arguments, each value read as YAML (or JSON without PyYAML)."""
+    arguments: dict[str, Any] = {}
+    for word in words:
+        key, sep, text = word.partition("=")
+        if not sep or not key.isidentifier():
+            raise UsageError(f"{word!r}: recipe arguments are KEY=VALUE words, such as max_lr=0.1")
+        if key in arguments:
+            raise UsageError(f"{key}= is given twice")
+        arguments[key] = _scalar(text)
+    return arguments
 
-    argparse checks neither the type nor the choices of a default, and the file's settings
-    become defaults: unchecked, a list for --epochs or an unknown --sched ends in a traceback.
-    """
-    if value is None and action.default is None:
-        return None
-    if action.nargs == 0:  # --warmup-prefix, --sched-on-updates, --log
-        if not isinstance(value, bool):
-            raise UsageError(f"--config {path}: {key}: expected true or false, got {value!r}")
-        return value
-    many = action.nargs in ("+", "*")
-    # A single number for a list flag is a one-item list, as `--decay-milestones 30` is.
-    items = value if many and isinstance(value, list) and value else [value]
-    kind = action.type if isinstance(action.type, type) else str
-    converted = []
-    for item in items:
+
+def _scalar(text: str) -> Any:
+    try:
+        import yaml
+
+        return yaml.safe_load(text) if text else ""
+    except ImportError:
         try:
-            if isinstance(item, str):
-                item = kind(item)  # as argparse converts what is typed
-            elif isinstance(item, bool) or not isinstance(item, (int, float)) or kind is str:
-                raise ValueError(item)
-            elif kind is int and not float(item).is_integer():
-                raise ValueError(item)
-            else:
-                item = kind(item)
-        except (TypeError, ValueError):
-            what = _KINDS.get(kind, kind.__name__) + (" or a list of them" if many else "")
-            raise UsageError(f"--config {path}: {key}: expected {what}, got {value!r}") from None
-        if action.choices is not None and item not in action.choices:
-            raise UsageError(
-                f"--config {path}: {key}: {item!r} is not one of {', '.join(map(str, action.choices))}"
-            )
-        converted.append(item)
-    return converted if many else converted[0]
+            return json.loads(text)
+        except ValueError:
+            return text
+    except Exception:  # a YAML syntax error: keep the word as it was typed
+        return text
 
 
-def _source(args: argparse.Namespace, settings: Mapping[str, Any] | None, label: str) -> _Source:
+def _timm_source(args: argparse.Namespace, label: str) -> _Source:
+    """The schedule timm's train.py builds from the flags (and a timm file's settings)."""
     base = 1.0 if args.lr is None else args.lr
-    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
-        raise UsageError(f"--lr must be a positive number, got {args.lr!r}")
     upe = args.updates_per_epoch
-    if upe is not None and upe < 1:
-        raise UsageError(f"--updates-per-epoch must be >= 1, got {upe!r}")
-    if settings is not None and "type" in settings:
-        try:
-            schedule = from_dict(settings)
-        except (TypeError, ValueError) as error:
-            raise UsageError(f"--config {label}: {error}") from None
-        _check_positive("--epochs", args.epochs)
-        unit = "update" if args.sched_on_updates else "epoch"
-        if unit == "update" and upe is None:
-            raise UsageError("--sched-on-updates needs --updates-per-epoch")
-        t_end = args.epochs * (upe if unit == "update" else 1)
-        return _Source(label, schedule, unit, t_end, upe or 1, base, None)
-
-    _check_positive("--epochs", args.epochs)
+    settings = dict(vars(args))
+    if settings["epochs"] is None:
+        settings["epochs"] = 300  # train.py's default
+    _check_positive("--epochs", settings["epochs"])
     for flag in ("warmup_epochs", "cooldown_epochs", "warmup_lr", "min_lr"):
-        value = getattr(args, flag)
+        value = settings[flag]
         if value is not None and value < 0:
             raise UsageError(f"--{flag.replace('_', '-')} must be >= 0, got {value!r}")
     if args.sched_on_updates and upe is None:
@@ -243,33 +260,54 @@ def _source(args: argparse.Namespace, settings: Mapping[str, Any] | None, label:
             "it is no function of time to draw, tabulate or describe"
         )
     try:
-        plan = timm_recipes.plan(**timm_recipes.scheduler_kwargs(args), updates_per_epoch=upe or 0)
-        # timm's train.py builds no scheduler for 'none': the lr stays where the optimizer set it.
-        if plan.name == "none":
-            schedule = Constant()
-        else:
-            # Only noise needs torch: importing it for nothing would take seconds of every call.
-            generator = _noise_generator() if args.lr_noise is not None else "lrkit"
-            schedule = plan.schedule(noise_generator=generator)
-    except (TypeError, ValueError) as error:
-        raise UsageError(_flag_message(str(error))) from None
-    if plan.step_on_epochs:
+        spec = config.timm_spec(label, settings, upe)
+    except ArgumentError as error:
+        raise UsageError(str(error.renamed(_FLAG_OF))) from None
+    except (TypeError, ValueError, ImportError) as error:
+        raise UsageError(str(error)) from None
+    schedule = spec.schedule
+    assert schedule is not None
+    if spec.unit == "epoch" and upe:
         # timm sets an epoch schedule once per epoch: every update of epoch e sees its value at e.
-        unit, t_end = "epoch", plan.num_epochs
-        if upe:
-            schedule = Stairs(schedule, every=1)
+        schedule = Stairs(schedule, every=1)
+    settings["num_epochs"] = spec.length if spec.unit == "epoch" else spec.length // (upe or 1)
+    return _Source(label, schedule, spec.unit, spec.length, upe or 1, base, settings)
+
+
+def _spec_source(args: argparse.Namespace, spec: config.Spec, label: str) -> _Source:
+    """A tree's or a recipe's schedule, over its own length unless --epochs says otherwise."""
+    base = 1.0 if args.lr is None else args.lr
+    upe = args.updates_per_epoch
+    if spec.schedule is None:
+        raise UsageError(
+            f"{label}: {spec.description} lowers the lr when a metric stops improving: "
+            "it is no function of time to draw, tabulate or describe"
+        )
+    unit = spec.unit
+    if spec.format == "tree" and args.sched_on_updates:
+        unit = "update"
+    if unit == "update" and args.sched_on_updates and upe is None:
+        raise UsageError("--sched-on-updates needs --updates-per-epoch")
+    if args.epochs is not None:
+        _check_positive("--epochs", args.epochs)
+        if unit == "update" and upe is None:
+            raise UsageError(f"{label} counts updates: --epochs needs --updates-per-epoch")
+        t_end = args.epochs * (upe if unit == "update" else 1)
     else:
-        unit, t_end = "update", plan.num_epochs * upe
-    settings = dict(vars(args), num_epochs=plan.num_epochs)
-    return _Source(label, schedule, unit, t_end, upe or 1, base, settings)
+        length = spec.schedule.length
+        if not length:
+            why = "never settles" if length is None else "is constant"
+            raise UsageError(f"{label}: {spec.schedule!r} {why}, so it has no length to draw: give --epochs")
+        t_end = length
+    return _Source(label, spec.schedule, unit, t_end, upe or 1, base, None)
 
 
-def _noise_generator() -> str:
-    # With torch at hand, draw timm's very noise, so the picture is the run's.
-    if importlib.util.find_spec("torch") is None:
-        return "lrkit"
-    importlib.import_module("lrkit.torch")
-    return "torch"
+def _check_lr(args: argparse.Namespace) -> None:
+    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
+        raise UsageError(f"--lr must be a positive number, got {args.lr!r}")
+    upe = args.updates_per_epoch
+    if upe is not None and upe < 1:
+        raise UsageError(f"--updates-per-epoch must be >= 1, got {upe!r}")
 
 
 def _check_positive(flag: str, value: float) -> None:
@@ -277,10 +315,44 @@ def _check_positive(flag: str, value: float) -> None:
         raise UsageError(f"{flag} must be > 0, got {value!r}")
 
 
-def _flag_message(message: str) -> str:
-    for name, flag in _FLAG_OF.items():
-        message = re.sub(rf"\b{name}\b", flag, message, count=1)
-    return message
+def _recipe_source(args: argparse.Namespace, sub: argparse.ArgumentParser, argv: Sequence[str]) -> _Source:
+    """``--sched NAME KEY=VALUE...``: a registry recipe with its own arguments."""
+    flags = _schedule_flags_given(sub, argv, exclude=("epochs", "sched_on_updates", "sched"))
+    if flags:
+        raise UsageError(
+            f"{', '.join(flags)}: timm's train.py flags build timm's schedules; "
+            f"give {args.sched}'s own arguments as KEY=VALUE"
+        )
+    arguments = _values(args.arguments)
+    try:
+        recipe, built = registry.resolve(args.sched, arguments)
+    except (TypeError, ValueError) as error:
+        raise UsageError(f"--sched {args.sched}: {error}") from None
+    spec = config.Spec(
+        "recipe",
+        args.sched,
+        None if recipe.plateau else built,
+        recipe.unit,
+        None if recipe.plateau else built.length,
+        recipe=recipe,
+        arguments=arguments,
+    )
+    return _spec_source(args, spec, recipe.qualified)
+
+
+def _source(
+    args: argparse.Namespace, sub: argparse.ArgumentParser, argv: Sequence[str], path: str | None
+) -> _Source:
+    if path is not None:
+        spec = _read_spec(path, args.key, args.updates_per_epoch)
+        if spec.format == "timm":
+            return _timm_source(args, path)
+        if args.arguments:
+            raise UsageError(f"KEY=VALUE arguments go with --sched, not with --config {path}")
+        return _spec_source(args, spec, path)
+    if args.arguments or args.sched not in config.timm_names():
+        return _recipe_source(args, sub, argv)
+    return _timm_source(args, args.sched)
 
 
 def _sources(parser: _Parser, argv: Sequence[str]) -> tuple[argparse.Namespace, list[_Source]]:
@@ -288,48 +360,61 @@ def _sources(parser: _Parser, argv: Sequence[str]) -> tuple[argparse.Namespace, 
     if args.command == "names":
         return args, []
     sub = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
+    _check_lr(args)
     compare = getattr(args, "compare", None) or []
     command_line = args
-    settings = None
     if args.config:
-        settings = _read_settings(args.config, sub)
-        if "type" not in settings:
+        data = _read_spec(args.config, args.key, None, raw=True)
+        if _is_timm_file(data):
             # As timm's train.py does: the file sets the defaults, the command line wins.
+            settings = _file_settings(args.config, data)
             sub.set_defaults(**settings)
             args = parser.parse_args(argv)
     sources = []
     # `plot --compare a.yaml b.yaml` draws the two files; the command line's own schedule joins
     # them only when it is given (--config, or schedule flags), not timm's defaults unasked.
-    if args.config or not compare or _schedule_flags_given(parser, sub, argv):
-        sources.append(_source(args, settings, args.config or args.sched))
+    if args.config or not compare or args.arguments or _schedule_flags_given(sub, argv):
+        sources.append(_source(args, sub, argv, args.config))
     for path in compare:
-        file_settings = _read_settings(path, sub)
-        if "type" in file_settings:
-            sources.append(_source(args, file_settings, path))
-        else:
+        data = _read_spec(path, args.key, None, raw=True)
+        if _is_timm_file(data):
             # A compared file over the command line alone, never over --config's file: each
             # curve is what its own file says, whichever files are drawn next to it.
-            merged = argparse.Namespace(**{**vars(command_line), **file_settings})
-            sources.append(_source(merged, file_settings, path))
+            merged = argparse.Namespace(**{**vars(command_line), **_file_settings(path, data)})
+            sources.append(_timm_source(merged, path))
+        else:
+            sources.append(_spec_source(args, _read_spec(path, args.key, args.updates_per_epoch), path))
     return args, sources
 
 
-def _schedule_flags_given(parser: _Parser, sub: argparse.ArgumentParser, argv: Sequence[str]) -> bool:
-    """Whether ``argv`` sets any of timm's schedule flags but --epochs and --sched-on-updates.
+def _file_settings(path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A timm file's own settings, checked, under the names the flags parse into."""
+    given = {k: v for k, v in data.items() if k != "format"}
+    try:
+        settings = config.timm_settings(given, f"--config {path}")
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    return {key: settings[key] for key in given}
 
-    Those two are shared by every compared curve (a schedule tree takes its length from
-    --epochs), so they make no curve of their own. Parsed again with a marker for every
-    default: a flag typed with its default value counts, and so does an abbreviation.
+
+def _schedule_flags_given(
+    sub: argparse.ArgumentParser, argv: Sequence[str], exclude: Sequence[str] = ("epochs", "sched_on_updates")
+) -> list[str]:
+    """The timm schedule flags ``argv`` sets (but the excluded), as typed.
+
+    Those excluded by default are shared by every compared curve (a schedule tree takes its
+    length from --epochs), so they make no curve of their own. Parsed again with a marker for
+    every default: a flag typed with its default value counts, and so does an abbreviation.
     """
     unset = object()
-    dests = {dest for dest in vars(_flag_defaults()) if dest not in ("epochs", "sched_on_updates")}
+    dests = {dest for dest in vars(_flag_defaults()) if dest not in exclude}
     saved = {dest: sub.get_default(dest) for dest in dests}
     sub.set_defaults(**dict.fromkeys(dests, unset))
     try:
-        parsed = vars(parser.parse_args(argv))
+        parsed = vars(sub.parse_args(argv[1:]))
     finally:
         sub.set_defaults(**saved)
-    return any(parsed[dest] is not unset for dest in dests)
+    return sorted("--" + dest.replace("_", "-") for dest in dests if parsed[dest] is not unset)
 
 
 def _flag_defaults() -> argparse.Namespace:
@@ -501,32 +586,6 @@ def _write(path: str, text: str) -> None:
     print(path)
 
 
-def _finite_shapes(node: Schedule, offset: float = 0.0) -> Iterator[tuple[Schedule, float]]:
-    """Every node of ``node`` with the time its own clock starts at (prefix warmups, pieces)."""
-    if isinstance(node, Warmup):
-        yield node, offset
-        yield from _finite_shapes(node.schedule, offset + (float(node.warmup_t) if node.prefix else 0.0))
-        return
-    if isinstance(node, Sequential):
-        starts = (offset, *(offset + float(b) for b in node.boundaries))
-        for piece, start in zip(node.schedules, starts, strict=True):
-            yield from _finite_shapes(piece, start)
-        return
-    if isinstance(node, Stairs):
-        yield from _finite_shapes(node.schedule, offset)
-        return
-    yield node, offset
-    if isinstance(node, Cycles):
-        # The inner clock restarts every cycle: its times are no times of the run.
-        return
-    if dataclasses.is_dataclass(node):
-        for field in dataclasses.fields(node):
-            value = getattr(node, field.name)
-            for child in value if isinstance(value, tuple) else (value,):
-                if isinstance(child, Schedule):
-                    yield from _finite_shapes(child, offset)
-
-
 def _describe(source: _Source) -> list[str]:
     from lrkit.plot import auto_marks
 
@@ -578,7 +637,10 @@ def _warnings(source: _Source, values: np.ndarray) -> list[str]:
                 found.append(f"--decay-milestones {late} are past the end (--epochs {s['epochs']})")
         if s["lr"] is not None and s["min_lr"] > s["lr"]:
             found.append(f"--min-lr {s['min_lr']:g} is above the base lr (--lr {s['lr']:g})")
-    for shape, offset in _finite_shapes(source.schedule):
+    for visit in tree.walk(source.schedule):
+        shape, offset = visit.node, visit.offset
+        if offset is None or visit.scale != 1:
+            continue  # inside a restart or on a stretched clock: its times are no times of the run
         if isinstance(shape, Warmup) and offset + float(shape.warmup_t) >= end and s is None:
             found.append(
                 f"the warmup ({shape.warmup_t:g}) is as long as the run ({end:g}): the lr never leaves it"
@@ -612,6 +674,22 @@ def _warnings(source: _Source, values: np.ndarray) -> list[str]:
     return found
 
 
+def _names() -> list[str]:
+    """Every registered recipe, grouped by source, with its unit, arguments and defaults."""
+    lines = []
+    for source in registry.sources():
+        recipes = [r for r in registry.recipes() if r.source == source]
+        lines.append(f"{source}:")
+        for recipe in recipes:
+            kind = "metric-driven" if recipe.plateau else f"per {recipe.unit}"
+            lines.append(f"  {recipe.name}({recipe.signature()})  [{kind}]")
+    lines.append(
+        "A bare name means the recipe of that name whose arguments fit; where several fit and differ, "
+        "write SOURCE:NAME."
+    )
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lrkit`` command; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -619,9 +697,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args, sources = _sources(parser, argv)
         if args.command == "names":
-            for name in config.names():
-                sources_of = sorted({v.source for v in config.variants(name)})
-                print(f"{name:32} {', '.join(sources_of)}")
+            print("\n".join(_names()))
         elif args.command == "plot":
             _plot(args, sources)
         elif args.command == "table":

@@ -8,15 +8,17 @@ through :meth:`~lrkit.Schedule.to_dict`. Inner schedules always see a local time
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import pairwise
 from typing import Any, ClassVar
 
 import array_api_compat
 import numpy as np
 
-from lrkit import _validate as v
-from lrkit.schedule import SCALAR, Schedule, _set, schedule_class
+from lrkit import checks as v
+from lrkit.schedule import SCALAR, Clock, Scale, Schedule, _set, schedule_class
+
+_MAX_RESTART_MARKS = 200
 
 __all__ = [
     "Clamp",
@@ -37,7 +39,6 @@ __all__ = [
     "noise",
     "product",
     "rebase",
-    "register_noise_generator",
     "reverse",
     "scale",
     "sequence",
@@ -49,19 +50,22 @@ __all__ = [
 
 def _check_schedule(name: str, value: Any) -> Schedule:
     if not isinstance(value, Schedule):
-        raise TypeError(f"{name} must be an lrkit schedule, got {value!r}")
+        raise v.wrong_type(name, f"must be an lrkit schedule, got {value!r}")
     return value
+
+
+def _later(*lengths: float | None) -> float | None:
+    """The latest of some lengths, ``None`` (never settles) if any is."""
+    return None if any(x is None for x in lengths) else max(lengths)  # type: ignore[type-var]
 
 
 @schedule_class
 class Warmup(Schedule):
-    """A linear ramp from ``warmup_lr_init`` over ``warmup_t``, then ``schedule``.
+    """A linear ramp from ``warmup_lr_init`` to ``base`` over ``warmup_t``, then ``schedule``.
 
-    ``v(t) = warmup_lr_init + t * ((target - warmup_lr_init) / warmup_t)`` for ``t < warmup_t``,
-    then ``schedule(t - warmup_t if prefix else t)``. ``target`` is ``base`` (timm's warmup,
-    ``target="base"``), the inner value where the warmup hands over (``"end"``, continuous, as
-    timm's tanh), or the inner value at the same time (``"follow"``, YOLOv5's ``np.interp``
-    towards the current lr).
+    ``v(t) = warmup_lr_init + t * ((base - warmup_lr_init) / warmup_t)`` for ``t < warmup_t``,
+    then ``schedule(t - warmup_t if prefix else t)``. Ramps that aim elsewhere are nodes of
+    the recipes that need them (timm's tanh ramps to where its curve picks up).
 
     >>> from lrkit import constant
     >>> s = warmup(constant(), warmup_t=4, warmup_lr_init=0.0)
@@ -70,34 +74,51 @@ class Warmup(Schedule):
     """
 
     name: ClassVar[str] = "warmup"
+    affine: ClassVar[bool] = True
+    moved: ClassVar[dict[str, str]] = {
+        "target": "target='end' (timm's tanh) is lrkit.recipes.timm.CurveWarmup, target='follow' "
+        "(YOLOv5) is lrkit.recipes.yolov5.FollowWarmup; the ramp to base is warmup() itself",
+    }
     schedule: Schedule
     warmup_t: float
     warmup_lr_init: float = 0.0
     prefix: bool = False
-    target: str = "base"
 
     def __post_init__(self) -> None:
         _check_schedule("schedule", self.schedule)
         _set(self, "warmup_t", v.real_or_int("warmup_t", self.warmup_t, minimum=0.0))
         _set(self, "warmup_lr_init", v.real_or_int("warmup_lr_init", self.warmup_lr_init, minimum=0.0))
         v.flag("prefix", self.prefix)
-        v.choice("target", self.target, ("base", "end", "follow"))
+
+    def children(self) -> tuple[tuple[Schedule, Clock | None], ...]:
+        w = float(self.warmup_t)
+        return ((self.schedule, Clock(offset=w if self.prefix else 0.0, start=w)),)
+
+    def marks(self, until: float) -> Iterator[tuple[float, str]]:
+        if self.warmup_t:
+            yield float(self.warmup_t), "warmup end"
+
+    @property
+    def length(self) -> float | None:
+        inner = self.schedule.length
+        if inner is None:
+            return None
+        return self.warmup_t + inner if self.prefix else max(self.warmup_t, inner)
+
+    def _target(self, xp: Any, t: Any, base: Any, after: Any) -> Any:
+        """What the ramp reaches at ``warmup_t``; ``after`` is the inner value at ``t``."""
+        return base
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         inner, length = self.schedule, self.warmup_t
         if not length:
             return inner._value(xp, t, base)
-        if xp is SCALAR and t >= length and self.target != "end":
+        if xp is SCALAR and t >= length:
             # Past the ramp a scalar needs only the inner value (this runs on every step).
             return inner._value(xp, t - length if self.prefix else t, base)
         inner_t = xp.maximum(t - length, 0.0) if self.prefix else t
         after = inner._value(xp, inner_t, base)
-        if self.target == "base":
-            target = base
-        elif self.target == "follow":
-            target = after
-        else:
-            target = inner._value(xp, xp.full_like(t, 0.0 if self.prefix else length), base)
+        target = self._target(xp, t, base, after)
         ramp = self.warmup_lr_init + t * ((target - self.warmup_lr_init) / length)
         return xp.where(t < length, ramp, after)
 
@@ -116,26 +137,48 @@ class Sequential(Schedule):
     """
 
     name: ClassVar[str] = "sequence"
+    affine: ClassVar[bool] = True
     schedules: tuple[Schedule, ...]
     boundaries: tuple[float, ...]
 
     def __post_init__(self) -> None:
         schedules = _sequence_of("schedules", self.schedules)
         if not schedules:
-            raise ValueError("schedules must hold at least one schedule, got []")
+            raise v.invalid("schedules", "must hold at least one schedule, got []")
         _set(self, "schedules", tuple(_check_schedule(f"schedules[{i}]", s) for i, s in enumerate(schedules)))
         boundaries = tuple(
             v.real_or_int(f"boundaries[{i}]", b, minimum=0.0, strict_minimum=True)
             for i, b in enumerate(_sequence_of("boundaries", self.boundaries))
         )
         if len(boundaries) != len(schedules) - 1:
-            raise ValueError(
-                f"boundaries must have one entry fewer than schedules ({len(schedules) - 1}), "
-                f"got {len(boundaries)}: {list(boundaries)!r}"
+            raise v.invalid(
+                "boundaries",
+                f"must have one entry fewer than {{schedules}} ({len(schedules) - 1}), "
+                f"got {len(boundaries)}: {list(boundaries)!r}",
+                "schedules",
             )
         if any(b <= a for a, b in pairwise(boundaries)):
-            raise ValueError(f"boundaries must be strictly increasing, got {list(boundaries)!r}")
+            raise v.invalid("boundaries", f"must be strictly increasing, got {list(boundaries)!r}")
         _set(self, "boundaries", boundaries)
+
+    def children(self) -> tuple[tuple[Schedule, Clock | None], ...]:
+        starts = (0.0, *map(float, self.boundaries))
+        ends = (*starts[1:], math.inf)
+        return tuple(
+            (piece, Clock(offset=start, start=start, end=end))
+            for piece, start, end in zip(self.schedules, starts, ends, strict=True)
+        )
+
+    def marks(self, until: float) -> Iterator[tuple[float, str]]:
+        for start, piece in zip(self.boundaries, self.schedules[1:], strict=True):
+            yield float(start), f"{piece.name} from here"
+
+    @property
+    def length(self) -> float | None:
+        last = self.schedules[-1].length
+        if last is None:
+            return None
+        return (self.boundaries[-1] if self.boundaries else 0) + last
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         value = self.schedules[0]._value(xp, t, base)
@@ -155,10 +198,9 @@ class Cycles(Schedule):
     starts at ``(1 - cycle_mul ** i) / (1 - cycle_mul) * t_initial``. A finite shape (cosine,
     tanh, poly, linear) is stretched to each cycle's length; any other schedule runs on the
     cycle's local time. After ``cycle_limit`` cycles it holds the shape's floor (the last
-    cycle's end value for a schedule without one). ``t_initial`` defaults to the shape's.
-    ``settle_index=False`` keeps the float ``floor(log(...))`` as it falls, as timm does, which
-    can place the first instant of a cycle at the end of the one before. ``cycle_limit=None``
-    restarts forever (torch's ``CosineAnnealingWarmRestarts``; JSON ``null``), which needs
+    cycle's end value for a schedule without one). ``t_initial`` defaults to the shape's. The
+    index is settled against the cycle starts themselves, so every cycle begins at its own
+    first instant. ``cycle_limit=None`` restarts forever (JSON ``null``), which needs
     ``cycle_mul >= 1``.
 
     >>> from lrkit import linear
@@ -171,20 +213,22 @@ class Cycles(Schedule):
     """
 
     name: ClassVar[str] = "cycles"
+    affine: ClassVar[bool] = True
+    moved: ClassVar[dict[str, str]] = {
+        "settle_index": "settle_index=False (timm's float cycle index) is lrkit.recipes.timm.FloatCycles",
+    }
     schedule: Schedule
     t_initial: float | None = None
     cycle_mul: float = 1.0
     cycle_decay: float = 1.0
     cycle_limit: int | None = 1
-    settle_index: bool = True
 
     def __post_init__(self) -> None:
         _check_schedule("schedule", self.schedule)
-        v.flag("settle_index", self.settle_index)
         if self.t_initial is None:
             if not self.schedule.finite:
-                raise ValueError(
-                    f"t_initial is required: {self.schedule!r} has no length of its own to restart"
+                raise v.invalid(
+                    "t_initial", f"is required: {self.schedule!r} has no length of its own to restart"
                 )
         else:
             _set(
@@ -203,14 +247,37 @@ class Cycles(Schedule):
         elif self.cycle_mul < 1:
             # Shrinking cycles all fit before t_initial / (1 - cycle_mul): past it there is no
             # cycle to be in, and no floor to hold without a last cycle.
-            raise ValueError(
-                f"cycle_limit=None (unlimited cycles) needs cycle_mul >= 1, got cycle_mul={self.cycle_mul!r}"
+            raise v.InvalidValueError(
+                "{cycle_limit}=None (unlimited cycles) needs {cycle_mul} >= 1, "
+                f"got cycle_mul={self.cycle_mul!r}",
+                "cycle_limit",
+                "cycle_mul",
             )
 
     @property
-    def length(self) -> float:
+    def first_length(self) -> float:
         """The first cycle's length."""
         return self.schedule.t_initial if self.t_initial is None else self.t_initial
+
+    @property
+    def length(self) -> float | None:
+        """The end of the last cycle (``None`` for unlimited restarts)."""
+        if self.cycle_limit is None:
+            return None
+        return self.cycle_length() if self.cycle_limit else 0
+
+    def children(self) -> tuple[tuple[Schedule, Clock | None], ...]:
+        # Each cycle restarts the inner clock (and stretches a finite shape): no single map.
+        return ((self.schedule, None),)
+
+    def marks(self, until: float) -> Iterator[tuple[float, str]]:
+        # Unlimited restarts stop where the plot does, or after a screenful of marks.
+        count = self.cycle_limit if self.cycle_limit is not None else _MAX_RESTART_MARKS
+        for index in range(1, count):
+            start = float(self.cycle_length(index))
+            if start >= until:
+                return
+            yield start, f"cycle {index + 1}"
 
     def cycle_length(self, cycles: int | None = None) -> float:
         """The total length of the first ``cycles`` cycles (all of them by default).
@@ -219,24 +286,29 @@ class Cycles(Schedule):
         ``t_initial * (cycle_mul ** cycles - 1) / (cycle_mul - 1)``.
         """
         if cycles is None and self.cycle_limit is None:
-            raise ValueError("cycle_limit=None restarts forever: give cycles, how many cycles to measure")
+            raise v.invalid(
+                "cycles", "is needed: cycle_limit=None restarts forever; give how many to measure"
+            )
         n = self.cycle_limit if cycles is None else v.integer("cycles", cycles, minimum=1)
         if self.cycle_mul == 1:
-            return self.length * n
-        return -self.length * (self.cycle_mul**n - 1) / (1 - self.cycle_mul)
+            return self.first_length * n
+        return -self.first_length * (self.cycle_mul**n - 1) / (1 - self.cycle_mul)
+
+    def _settle(self, xp: Any, t: Any, index: Any) -> Any:
+        """The cycle index of ``t``, from the float ``floor(log(...))`` estimate ``index``."""
+        first, mul = self.first_length, self.cycle_mul
+        # The log ratio can round either way at a cycle's first instant (log(243) / log(3) is
+        # 4.999...); settle the index against the cycle starts themselves.
+        index = xp.where(t < (1 - mul**index) / (1 - mul) * first, index - 1, index)
+        return xp.where(t >= (1 - mul ** (index + 1)) / (1 - mul) * first, index + 1, index)
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
-        first, mul, decay, limit = self.length, self.cycle_mul, self.cycle_decay, self.cycle_limit
+        first, mul, decay, limit = self.first_length, self.cycle_mul, self.cycle_decay, self.cycle_limit
         if mul != 1:
             # Clamped so that t past the total length of infinitely many shrinking cycles
             # (cycle_mul < 1) lands in a cycle past the limit instead of a log domain error.
             position = xp.maximum(1 - t / first * (1 - mul), 1e-300)
-            index = xp.floor(xp.log(position) / math.log(mul))
-            if self.settle_index:
-                # The log ratio can round either way at a cycle's first instant (log(243) /
-                # log(3) is 4.999...); settle the index against the cycle starts themselves.
-                index = xp.where(t < (1 - mul**index) / (1 - mul) * first, index - 1, index)
-                index = xp.where(t >= (1 - mul ** (index + 1)) / (1 - mul) * first, index + 1, index)
+            index = self._settle(xp, t, xp.floor(xp.log(position) / math.log(mul)))
             length = mul**index * first
             local = t - (1 - mul**index) / (1 - mul) * first
         else:
@@ -294,22 +366,6 @@ def _counter_noise(keys: np.ndarray, kind: str, pct: float, std: float) -> np.nd
     return out
 
 
-NoiseGenerator = Callable[[np.ndarray, str, float, float], np.ndarray]
-_NOISE_GENERATORS: dict[str, NoiseGenerator] = {"lrkit": _counter_noise}
-_GENERATOR_HOMES = {"torch": "lrkit.torch"}
-
-
-def register_noise_generator(name: str, generator: NoiseGenerator) -> None:
-    """Make ``noise(..., generator=name)`` draw with ``generator(keys, kind, pct, std)``.
-
-    ``keys`` is an int64 array of ``seed + floor(t)``; the result holds one relative noise per
-    key, within ``(-pct, pct)``. ``lrkit.torch`` registers ``"torch"``, timm's generator.
-    """
-    if not callable(generator):
-        raise TypeError(f"generator must be callable, got {generator!r}")
-    _NOISE_GENERATORS[name] = generator
-
-
 @schedule_class
 class Noise(Schedule):
     """Relative noise, drawn afresh for each unit of time, on top of ``schedule``.
@@ -317,8 +373,9 @@ class Noise(Schedule):
     ``v(t) = s + s * n(seed + floor(t))`` while ``t`` is in ``range_t`` (``t >= range_t``, or
     ``start <= t < end`` for a pair), ``s = schedule(t)``. ``n`` is a normal draw times ``std``,
     redrawn until ``|n| < pct`` (``kind="normal"``), or uniform in ``[-pct, pct)``
-    (``kind="uniform"``). The same ``t`` always gives the same noise. ``generator="torch"``
-    (after ``import lrkit.torch``) draws timm's numbers.
+    (``kind="uniform"``), drawn by a counter-based hash of ``seed + floor(t)``: the same ``t``
+    always gives the same noise, on every platform. A recipe that must draw another library's
+    numbers subclasses this node and overrides ``_draw``.
 
     >>> from lrkit import constant
     >>> s = noise(constant(), range_t=(0, 10), pct=0.1, seed=1)
@@ -327,24 +384,28 @@ class Noise(Schedule):
     """
 
     name: ClassVar[str] = "noise"
+    affine: ClassVar[bool] = True
+    moved: ClassVar[dict[str, str]] = {
+        "generator": "generator='torch' (timm's draws) is lrkit.recipes.timm.TorchNoise, with the same "
+        "arguments; other draws: subclass lrkit.noise and override _draw",
+    }
     schedule: Schedule
     range_t: Any
     pct: float = 0.67
     std: float = 1.0
     seed: int = 42
     kind: str = "normal"
-    generator: str = "lrkit"
 
     def __post_init__(self) -> None:
         _check_schedule("schedule", self.schedule)
         span = self.range_t
         if isinstance(span, Sequence) and not isinstance(span, (str, bytes)):
             if len(span) != 2:
-                raise ValueError(f"range_t must be a start or a (start, end) pair, got {span!r}")
+                raise v.invalid("range_t", f"must be a start or a (start, end) pair, got {span!r}")
             start = v.real_or_int("range_t[0]", span[0], minimum=0.0)
             end = v.real_or_int("range_t[1]", span[1], minimum=0.0)
             if end < start:
-                raise ValueError(f"range_t must have start <= end, got {span!r}")
+                raise v.invalid("range_t", f"must have start <= end, got {span!r}")
             _set(self, "range_t", (start, end))
         else:
             _set(self, "range_t", v.real_or_int("range_t", span, minimum=0.0))
@@ -352,13 +413,12 @@ class Noise(Schedule):
         _set(self, "std", v.real_or_int("std", self.std, minimum=0.0, strict_minimum=True))
         _set(self, "seed", v.integer("seed", self.seed))
         v.choice("kind", self.kind, ("normal", "uniform"))
-        if self.generator not in _NOISE_GENERATORS:
-            home = _GENERATOR_HOMES.get(self.generator)
-            hint = f"; import {home} to register it" if home else ""
-            raise ValueError(
-                f"generator must be one of {', '.join(map(repr, sorted(_NOISE_GENERATORS)))}; "
-                f"got {self.generator!r}{hint}"
-            )
+
+    @property
+    def length(self) -> float | None:
+        if isinstance(self.range_t, tuple):
+            return _later(self.range_t[1], self.schedule.length)
+        return None
 
     def _in_range(self, t: Any) -> Any:
         if isinstance(self.range_t, tuple):
@@ -366,7 +426,8 @@ class Noise(Schedule):
         return t >= self.range_t
 
     def _draw(self, keys: np.ndarray) -> np.ndarray:
-        return _NOISE_GENERATORS[self.generator](keys, self.kind, float(self.pct), float(self.std))
+        """One relative noise per int64 key (``seed + floor(t)``), each within ``(-pct, pct)``."""
+        return _counter_noise(keys, self.kind, float(self.pct), float(self.std))
 
     def relative_noise(self, t: float) -> float:
         """The relative noise ``n`` applied at time ``t`` (0.0 outside ``range_t``)."""
@@ -401,7 +462,6 @@ class Clamp(Schedule):
     """
 
     name: ClassVar[str] = "clamp"
-    affine: ClassVar[bool] = False
     schedule: Schedule
     min_value: float | None = None
     max_value: float | None = None
@@ -409,12 +469,20 @@ class Clamp(Schedule):
     def __post_init__(self) -> None:
         _check_schedule("schedule", self.schedule)
         if self.min_value is None and self.max_value is None:
-            raise ValueError("clamp needs min_value, max_value or both; got neither")
+            raise v.invalid("min_value", "or {max_value} is needed (or both); got neither", "max_value")
         for field in ("min_value", "max_value"):
             if getattr(self, field) is not None:
                 _set(self, field, v.real_or_int(field, getattr(self, field)))
         if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
-            raise ValueError(f"min_value must be <= max_value, got {self.min_value!r} > {self.max_value!r}")
+            raise v.invalid(
+                "min_value",
+                f"must be <= {{max_value}}, got {self.min_value!r} > {self.max_value!r}",
+                "max_value",
+            )
+
+    @property
+    def length(self) -> float | None:
+        return self.schedule.length
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         # In t's kind even for an inner constant: torch's maximum() rejects two Python floats.
@@ -424,35 +492,6 @@ class Clamp(Schedule):
         if self.max_value is not None:
             value = xp.minimum(value, self.max_value)
         return value
-
-
-@schedule_class
-class Scale(Schedule):
-    """``schedule`` multiplied by a number; ``0.5 * s`` builds one.
-
-    ``v(t) = factor * schedule(t)``
-
-    >>> from lrkit import constant
-    >>> (0.5 * constant())(3, base=0.2)
-    0.1
-    """
-
-    name: ClassVar[str] = "scale"
-    schedule: Schedule
-    factor: float
-
-    def __post_init__(self) -> None:
-        _check_schedule("schedule", self.schedule)
-        _set(self, "factor", v.real_or_int("factor", self.factor))
-
-    def _value(self, xp: Any, t: Any, base: Any) -> Any:
-        return self.factor * self.schedule._value(xp, t, base)
-
-    def __repr__(self) -> str:
-        inner = repr(self.schedule)
-        if isinstance(self.schedule, Scale):
-            inner = f"({inner})"  # else 0.5 * 0.5 * s reads back as one scale by 0.25
-        return f"{self.factor!r} * {inner}"
 
 
 @schedule_class
@@ -469,10 +508,15 @@ class Multiplier(Schedule):
     """
 
     name: ClassVar[str] = "multiplier"
+    affine: ClassVar[bool] = True
     schedule: Schedule
 
     def __post_init__(self) -> None:
         _check_schedule("schedule", self.schedule)
+
+    @property
+    def length(self) -> float | None:
+        return self.schedule.length
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         return base * self.schedule._value(xp, t, 1.0)
@@ -493,13 +537,18 @@ class Product(Schedule):
     """
 
     name: ClassVar[str] = "product"
+    affine: ClassVar[bool] = True
     schedules: tuple[Schedule, ...]
 
     def __post_init__(self) -> None:
         schedules = _sequence_of("schedules", self.schedules)
         if not schedules:
-            raise ValueError("schedules must hold at least one schedule, got []")
+            raise v.invalid("schedules", "must hold at least one schedule, got []")
         _set(self, "schedules", tuple(_check_schedule(f"schedules[{i}]", s) for i, s in enumerate(schedules)))
+
+    @property
+    def length(self) -> float | None:
+        return _later(*(s.length for s in self.schedules))
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         value = self.schedules[0]._value(xp, t, 1.0)
@@ -523,12 +572,17 @@ class Rebase(Schedule):
     """
 
     name: ClassVar[str] = "rebase"
+    affine: ClassVar[bool] = True
     schedule: Schedule
     base: float
 
     def __post_init__(self) -> None:
         _check_schedule("schedule", self.schedule)
         _set(self, "base", v.real_or_int("base", self.base, minimum=0.0))
+
+    @property
+    def length(self) -> float | None:
+        return self.schedule.length
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         return self.schedule._value(xp, t, self.base)
@@ -548,12 +602,21 @@ class Stairs(Schedule):
     """
 
     name: ClassVar[str] = "stairs"
+    affine: ClassVar[bool] = True
     schedule: Schedule
     every: float
 
     def __post_init__(self) -> None:
         _check_schedule("schedule", self.schedule)
         _set(self, "every", v.real_or_int("every", self.every, minimum=0.0, strict_minimum=True))
+
+    def children(self) -> tuple[tuple[Schedule, Clock | None], ...]:
+        return ((self.schedule, Clock(scale=float(self.every))),)
+
+    @property
+    def length(self) -> float | None:
+        inner = self.schedule.length
+        return None if inner is None else self.every * math.ceil(inner)
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         return self.schedule._value(xp, t // self.every, base)
@@ -573,12 +636,21 @@ class Shift(Schedule):
     """
 
     name: ClassVar[str] = "shift"
+    affine: ClassVar[bool] = True
     schedule: Schedule
     by: float
 
     def __post_init__(self) -> None:
         _check_schedule("schedule", self.schedule)
         _set(self, "by", v.real_or_int("by", self.by))
+
+    def children(self) -> tuple[tuple[Schedule, Clock | None], ...]:
+        return ((self.schedule, Clock(offset=float(self.by))),)
+
+    @property
+    def length(self) -> float | None:
+        inner = self.schedule.length
+        return None if inner is None else max(self.by + inner, 0)
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         if not self.by:
@@ -600,14 +672,22 @@ class Reverse(Schedule):
     """
 
     name: ClassVar[str] = "reverse"
+    affine: ClassVar[bool] = True
     schedule: Schedule
     t_initial: float | None = None
+
+    def children(self) -> tuple[tuple[Schedule, Clock | None], ...]:
+        return ((self.schedule, None),)  # time runs backwards inside
+
+    @property
+    def length(self) -> float | None:
+        return self.schedule.t_initial if self.t_initial is None else self.t_initial
 
     def __post_init__(self) -> None:
         _check_schedule("schedule", self.schedule)
         if self.t_initial is None:
             if not self.schedule.finite:
-                raise ValueError(f"t_initial is required: {self.schedule!r} has no length of its own")
+                raise v.invalid("t_initial", f"is required: {self.schedule!r} has no length of its own")
         else:
             _set(
                 self,
@@ -622,7 +702,7 @@ class Reverse(Schedule):
 
 def _sequence_of(name: str, value: Any) -> tuple[Any, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise TypeError(f"{name} must be a list, got {value!r}")
+        raise v.wrong_type(name, f"must be a list, got {value!r}")
     return tuple(value)
 
 

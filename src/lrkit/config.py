@@ -1,16 +1,21 @@
-"""Scheduler names, and the three front doors that read them: ``create``, config files, flags.
+"""The front door: ``create`` and ``load``, reading names from the registry and config files.
 
-One registry maps a name (``"cosine"``, ``"OneCycleLR"``, ``"warmup_stable_decay"``, ...) to
-one or more *variants*: a builder taking keyword arguments and returning a core schedule, the
-unit its lengths count (``"epoch"`` or ``"update"``), and whether it is metric-driven (a
-plateau). A name may have several variants with different keyword sets (timm's ``cosine``
-takes ``t_initial``, transformers' takes ``num_training_steps``); the keywords given pick the
-variant, and keywords no variant takes are an error naming them.
+Names come from :mod:`lrkit.recipes.registry` (``timm:cosine``, ``torch:OneCycleLR``, a bare
+``cosine`` by its documented rule). A config source (a YAML or JSON path, a mapping, an
+OmegaConf/Hydra ``DictConfig``, with ``key=`` to pick a block out of a larger file) holds one
+of three formats, told apart by a marker so that nothing is guessed:
 
-The builders live in :mod:`lrkit.recipes`; :func:`create` and :func:`load` read the registry,
-and so do the flags (:func:`add_argparse_args`) and the ``lrkit`` command. Only the functions
-that are handed a torch optimizer reach for ``lrkit.torch``, at call time: the core itself
-never imports torch.
+- a schedule tree, :meth:`~lrkit.Schedule.to_dict`'s output (a ``type`` key);
+- a recipe name with that recipe's own arguments (a ``sched`` key:
+  ``{sched: torch:OneCycleLR, max_lr: 0.1, total_steps: 1000}``);
+- timm ``train.py`` settings (``format: timm``, then ``sched``, ``epochs``,
+  ``warmup_epochs``, ``lr``, ... as train.py's flags with underscores), built as timm's
+  ``create_scheduler`` builds them.
+
+:func:`read` turns any of them into a :class:`Spec` (the schedule, the unit it counts, the
+length of the run it describes); :func:`load` and the ``lrkit`` command both read through
+it, so a file means the same in Python and on the command line. Only the calls that are
+handed a torch optimizer reach for ``lrkit.torch``, at call time.
 """
 
 from __future__ import annotations
@@ -18,124 +23,68 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
-import inspect
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from lrkit.recipes import registry
+from lrkit.recipes import timm as timm_recipes
+from lrkit.recipes.registry import Recipe
 from lrkit.schedule import Schedule, from_dict
 
 __all__ = [
-    "Variant",
+    "Spec",
     "add_argparse_args",
     "build",
     "create",
     "from_args",
     "load",
     "names",
-    "register",
-    "variants",
+    "read",
+    "recipes",
+    "timm_names",
 ]
 
-
-@dataclasses.dataclass(frozen=True)
-class Variant:
-    """One way to build a named scheduler."""
-
-    name: str
-    builder: Callable[..., Any]
-    unit: str = "epoch"
-    plateau: bool = False
-    source: str = "lrkit"
-
-    @property
-    def params(self) -> tuple[str, ...]:
-        return tuple(inspect.signature(self.builder).parameters)
-
-    @property
-    def required(self) -> frozenset[str]:
-        return frozenset(
-            name
-            for name, p in inspect.signature(self.builder).parameters.items()
-            if p.default is inspect.Parameter.empty
-        )
-
-    def accepts(self, keys: set[str]) -> bool:
-        return keys <= set(self.params) and self.required <= keys
-
-
-_REGISTRY: dict[str, list[Variant]] = {}
-
-
-def register(
-    name: str, *, unit: str = "epoch", plateau: bool = False, source: str = "lrkit"
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator: add ``builder`` as a variant of ``name``.
-
-    The builder takes keyword arguments only and returns an :class:`~lrkit.Schedule` (for a
-    plateau: a dict of keyword arguments for :class:`lrkit.torch.Plateau`).
-    """
-    if unit not in ("epoch", "update"):
-        raise ValueError(f"unit must be 'epoch' or 'update', got {unit!r}")
-
-    def decorate(builder: Callable[..., Any]) -> Callable[..., Any]:
-        _REGISTRY.setdefault(name, []).append(Variant(name, builder, unit, plateau, source))
-        return builder
-
-    return decorate
-
-
-def _load_recipes() -> None:
-    # Imported here, not at the top, because the recipe modules import this one to register.
-    for module in ("lrkit.recipes.timm", "lrkit.recipes.torch", "lrkit.recipes.transformers"):
-        importlib.import_module(module)
+FORMATS = ("lrkit", "timm")
 
 
 def names() -> list[str]:
-    """Every registered scheduler name, sorted."""
-    _load_recipes()
-    return sorted(_REGISTRY)
+    """Every registered recipe's qualified name (``SOURCE:NAME``), by source."""
+    return registry.qualified_names()
 
 
-def variants(name: str) -> list[Variant]:
-    """The variants registered under ``name``; ``ValueError`` listing the names if unknown."""
-    _load_recipes()
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown scheduler {name!r}; known: {', '.join(sorted(_REGISTRY))}")
-    return list(_REGISTRY[name])
+def variants(name: str) -> list[Recipe]:
+    """The recipes a bare ``name`` may mean (the registry's name for them was variants)."""
+    found = recipes(name)
+    if not found:
+        registry.resolve(name, {})  # raises the unknown-name error, with the known names
+    return found
 
 
-def _pick(name: str, kwargs: Mapping[str, Any]) -> Variant:
-    options = variants(name)
-    keys = set(kwargs)
-    for variant in options:
-        if variant.accepts(keys):
-            return variant
-    described = "; ".join(
-        f"{v.source}: {', '.join(v.params)}"
-        + (f" (required: {', '.join(sorted(v.required))})" if v.required else "")
-        for v in options
-    )
-    unknown = sorted(keys - set().union(*(set(v.params) for v in options)))
-    if unknown:
-        raise ValueError(f"{name}: unknown argument(s) {', '.join(map(repr, unknown))}; it takes {described}")
-    raise ValueError(f"{name}: no variant takes {sorted(keys)}; it takes {described}")
+def recipes(name: str | None = None) -> list[Recipe]:
+    """The registered recipes (those a bare ``name`` may mean, when given)."""
+    found = registry.recipes()
+    if name is None:
+        return found
+    if ":" in name:
+        return [r for r in found if r.qualified == name]
+    return [r for r in found if r.name == name]
 
 
 def build(name: str, **kwargs: Any) -> Schedule:
-    """The schedule registered as ``name``, built from ``kwargs``.
+    """The schedule the recipe ``name`` builds from ``kwargs``.
 
-    >>> import lrkit
-    >>> build("cosine", t_initial=100, warmup_t=5) == lrkit.warmup(lrkit.cosine(t_initial=100), warmup_t=5)
-    True
+    >>> build("timm:cosine", t_initial=100, warmup_t=5)
+    warmup(cosine(t_initial=100), warmup_t=5)
     """
-    variant = _pick(name, kwargs)
-    if variant.plateau:
+    recipe, built = registry.resolve(name, kwargs, unit_matters=False)
+    if recipe.plateau:
         raise ValueError(
-            f"{name} is metric-driven: give it an optimizer, lrkit.create({name!r}, optimizer, ...)"
+            f"{recipe.qualified} is metric-driven: give it an optimizer, "
+            f"lrkit.create({recipe.qualified!r}, optimizer, ...)"
         )
-    return variant.builder(**kwargs)
+    return built
 
 
 def create(
@@ -149,33 +98,64 @@ def create(
     """A driver for ``optimizer`` when one is given, else the schedule.
 
     With an optimizer, a schedule is bound to every group's lr by :class:`lrkit.torch.Scheduler`
-    (``unit`` defaults to the variant's: epochs for timm's names, updates for torch's and
-    transformers'), and a plateau becomes an :class:`lrkit.torch.Plateau`.
+    (``unit`` defaults to the recipe's: epochs for timm's and lrkit's names, updates for
+    torch's and transformers'), and a plateau becomes an :class:`lrkit.torch.Plateau`.
 
     >>> import lrkit
-    >>> lrkit.create("cosine", t_initial=10, warmup_t=2)(1, base=0.1)
+    >>> lrkit.create("timm:cosine", t_initial=10, warmup_t=2)(1, base=0.1)
     0.05
     """
-    variant = _pick(name, kwargs)
+    recipe, built = registry.resolve(name, kwargs, unit_matters=optimizer is not None and unit is None)
     if optimizer is None:
-        if variant.plateau:
+        if recipe.plateau:
             raise ValueError(
-                f"{name} is metric-driven: give it an optimizer, lrkit.create({name!r}, optimizer, ...)"
+                f"{recipe.qualified} is metric-driven: give it an optimizer, "
+                f"lrkit.create({name!r}, optimizer, ...)"
             )
-        return variant.builder(**kwargs)
+        return built
     # The optimizer is torch's, so torch is loaded already; lrkit.torch is what drives it.
     driver = importlib.import_module("lrkit.torch")
-    if variant.plateau:
-        return driver.Plateau(optimizer, **variant.builder(**kwargs))
+    if recipe.plateau:
+        return driver.Plateau(optimizer, **built)
     return driver.Scheduler(
-        optimizer,
-        lr=variant.builder(**kwargs),
-        unit=unit or variant.unit,
-        updates_per_epoch=updates_per_epoch,
+        optimizer, lr=built, unit=unit or recipe.unit, updates_per_epoch=updates_per_epoch
     )
 
 
-def _read(path: str | os.PathLike[str]) -> Any:
+# -- config sources ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """What a config source describes, read once for :func:`load` and the ``lrkit`` command.
+
+    ``schedule`` is ``None`` for a plateau (it follows a metric). ``length`` is how long the run
+    it describes lasts, in ``unit``: the schedule's own length, or for timm settings timm's
+    epoch count (cycles, warmup prefix and cooldown included). ``base`` is the lr the settings
+    give (timm's ``lr``), if any.
+    """
+
+    format: str
+    source: str
+    schedule: Schedule | None
+    unit: str
+    length: float | None
+    base: float | None = None
+    recipe: Recipe | None = None
+    arguments: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    settings: Mapping[str, Any] | None = None
+
+    @property
+    def description(self) -> str:
+        """The format as an error message names it."""
+        if self.format == "tree":
+            return "a schedule tree"
+        if self.format == "recipe":
+            return f"the recipe {self.recipe.qualified if self.recipe else '?'}"
+        return "timm train.py settings"
+
+
+def _read_file(path: str | os.PathLike[str]) -> Any:
     with open(path, encoding="utf-8") as file:
         text = file.read()
     if str(path).endswith((".yaml", ".yml")):
@@ -187,31 +167,227 @@ def _read(path: str | os.PathLike[str]) -> Any:
     return json.loads(text)
 
 
-def load(path: str | os.PathLike[str], optimizer: Any = None, **driver: Any) -> Any:
-    """A schedule (or, given an optimizer, a driver) from a YAML or JSON file.
+def _plain(data: Any) -> Any:
+    """An OmegaConf container as plain dicts and lists, resolved; anything else as it is."""
+    if type(data).__module__.startswith("omegaconf"):
+        from omegaconf import OmegaConf
 
-    The file holds either a full :meth:`~lrkit.Schedule.to_dict` tree (a ``type`` key) or a
-    scheduler name with its arguments (a ``sched`` key, the other keys its arguments)::
+        return OmegaConf.to_container(data, resolve=True)
+    return data
 
-        sched: cosine
-        t_initial: 100
-        warmup_t: 5
 
-    Unknown keys are errors naming the key.
+def _select(data: Any, key: str | None, where: str) -> tuple[Any, str]:
+    if key is None:
+        return data, where
+    if not isinstance(key, str) or not key:
+        raise TypeError(f"key must be a dotted path such as 'scheduler' or 'train.lr_schedule', got {key!r}")
+    node = data
+    path: list[str] = []
+    for part in key.split("."):
+        if not isinstance(node, Mapping):
+            raise ValueError(f"{where}: key {key!r}: {'.'.join(path) or 'the top'} is no mapping")
+        if part not in node:
+            inside = ", ".join(map(repr, sorted(map(str, node)))) or "nothing"
+            at = ".".join(path) or "the top"
+            raise ValueError(f"{where}: no key {part!r} at {at} (it holds {inside})")
+        node = node[part]
+        path.append(part)
+    return node, f"{where}, key {key!r}"
+
+
+def read(
+    source: Any,
+    key: str | None = None,
+    format: str | None = None,
+    updates_per_epoch: int | None = None,
+) -> Spec:
+    """The :class:`Spec` of a config ``source``: a path, a mapping or an OmegaConf ``DictConfig``.
+
+    ``key`` picks a block (dotted for a nested one); ``format`` is ``"lrkit"`` (a tree or a
+    recipe) or ``"timm"`` (train.py settings, the marker then optional), read from the block's
+    markers when ``None``. ``updates_per_epoch`` is what timm's ``create_scheduler`` takes
+    (settings with ``sched_on_updates`` need it).
+
+    >>> spec = read({"sched": "torch:StepLR", "step_size": 30})
+    >>> spec.format, spec.unit, spec.length, spec.schedule
+    ('recipe', 'update', None, step(decay_t=30))
     """
-    data = _read(path)
+    if format is not None and format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(map(repr, FORMATS))} or None, got {format!r}")
+    if isinstance(source, (str, os.PathLike)):
+        where = os.fspath(source)
+        data = _read_file(source)
+    else:
+        where = "the config"
+        data = source
+    data, where = _select(_plain(data), key, where)
+    data = _plain(data)
     if not isinstance(data, Mapping):
-        raise ValueError(f"{path}: expected a mapping at the top, got {type(data).__name__}")
+        raise ValueError(f"{where}: expected a mapping, got {type(data).__name__}")
+    marker = data.get("format")
+    if marker is not None and format is not None and marker != format:
+        raise ValueError(f"{where}: says format: {marker!r}, read with format={format!r}")
+    chosen = format or marker
+    if chosen not in (None, *FORMATS):
+        raise ValueError(f"{where}: format: must be one of {', '.join(map(repr, FORMATS))}, got {marker!r}")
+    if chosen == "timm":
+        settings = {k: v for k, v in data.items() if k != "format"}
+        try:
+            return _timm_spec(where, timm_settings(settings, where), updates_per_epoch)
+        except (TypeError, ValueError) as error:
+            if str(error).startswith(where):
+                raise
+            raise type(error)(f"{where}: read as timm train.py settings: {error}") from None
     if "type" in data:
-        schedule = from_dict(data)
+        try:
+            schedule = from_dict(data)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{where}: read as a schedule tree: {error}") from None
+        return Spec("tree", where, schedule, "epoch", schedule.length)
+    if "sched" in data:
+        arguments = {k: v for k, v in data.items() if k not in ("sched", "format")}
+        name = data["sched"]
+        try:
+            recipe, built = registry.resolve(name, arguments)
+        except (TypeError, ValueError) as error:
+            hint = ""
+            if set(arguments) & _timm_only():
+                hint = (
+                    "; timm train.py settings (epochs, warmup_epochs, lr, ...) need the marker format: timm"
+                )
+            raise type(error)(
+                f"{where}: read as the recipe {name!r} with its arguments: {error}{hint}"
+            ) from None
+        if recipe.plateau:
+            return Spec("recipe", where, None, recipe.unit, None, recipe=recipe, arguments=arguments)
+        return Spec("recipe", where, built, recipe.unit, built.length, recipe=recipe, arguments=arguments)
+    raise ValueError(
+        f"{where}: neither a schedule tree (a 'type' key), a recipe ('sched' and its arguments) nor "
+        f"timm train.py settings ('format: timm'); got keys {sorted(map(str, data))}"
+    )
+
+
+def load(
+    source: Any,
+    optimizer: Any = None,
+    *,
+    key: str | None = None,
+    format: str | None = None,
+    **driver: Any,
+) -> Any:
+    """A schedule from a config source (see :func:`read`); given an optimizer, its driver.
+
+    A tree becomes :class:`lrkit.torch.Scheduler` (``driver`` its options), a recipe what
+    :func:`create` makes of it, timm settings what timm's ``create_scheduler`` builds (the
+    :mod:`lrkit.timm` twin; ``updates_per_epoch=`` as its argument).
+
+    >>> import lrkit
+    >>> lrkit.load({"sched": "timm:cosine", "t_initial": 100, "warmup_t": 5})
+    warmup(cosine(t_initial=100), warmup_t=5)
+    >>> lrkit.load({"train": {"scheduler": {"type": "cosine", "t_initial": 10}}}, key="train.scheduler")
+    cosine(t_initial=10)
+    """
+    spec = read(source, key=key, format=format, updates_per_epoch=driver.get("updates_per_epoch"))
+    if spec.format == "timm":
         if optimizer is None:
-            return schedule
-        return importlib.import_module("lrkit.torch").Scheduler(optimizer, lr=schedule, **driver)
-    if "sched" not in data:
-        raise ValueError(f"{path}: needs a 'sched' key (a scheduler name) or a 'type' key (a schedule tree)")
-    args = dict(data)
-    name = args.pop("sched")
-    return create(name, optimizer, **driver, **args)
+            return spec.schedule
+        args = argparse.Namespace(**spec.settings)  # type: ignore[arg-type]
+        timm_twin = importlib.import_module("lrkit.timm")
+        return timm_twin.create_scheduler(args, optimizer, driver.get("updates_per_epoch") or 0)[0]
+    if spec.format == "recipe":
+        assert spec.recipe is not None
+        return create(spec.recipe.qualified, optimizer, **driver, **spec.arguments)
+    if optimizer is None:
+        return spec.schedule
+    return importlib.import_module("lrkit.torch").Scheduler(optimizer, lr=spec.schedule, **driver)
+
+
+# -- timm's train.py settings -------------------------------------------------------------------
+
+#: What timm's train.py calls the settings it uses beyond the scheduler's flags.
+_EXTRA_SETTINGS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (("--lr",), dict(type=float, default=None, help="the base lr (default: 1, a multiplier)")),
+    (("--seed",), dict(type=int, default=42, help="noise seed, as timm's --seed (default: 42)")),
+]
+
+
+def _settings_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    add_argparse_args(parser)
+    for flags, options in _EXTRA_SETTINGS:
+        parser.add_argument(*flags, **options)
+    return parser
+
+
+_KINDS = {int: "an integer", float: "a number", str: "a string"}
+
+
+def timm_settings(data: Mapping[str, Any], where: str = "the config") -> dict[str, Any]:
+    """train.py's settings from ``data`` (keys as its flags with underscores), defaults filled in.
+
+    Each value is checked as its flag would parse it: argparse checks neither the type nor the
+    choices of a default, and a file's settings are defaults of the command line.
+    """
+    parser = _settings_parser()
+    actions = {action.dest: action for action in parser._actions}
+    settings = vars(parser.parse_args([]))
+    for key, value in data.items():
+        if key not in actions:
+            raise ValueError(
+                f"{where}: read as timm train.py settings: unknown setting {key!r} "
+                "(settings are train.py's flag names with underscores)"
+            )
+        settings[key] = _setting(where, key, value, actions[key])
+    return settings
+
+
+def _setting(where: str, key: str, value: Any, action: argparse.Action) -> Any:
+    if value is None and action.default is None:
+        return None
+    if action.nargs == 0:  # --warmup-prefix, --sched-on-updates
+        if not isinstance(value, bool):
+            raise ValueError(f"{where}: {key}: expected true or false, got {value!r}")
+        return value
+    many = action.nargs in ("+", "*")
+    # A single number for a list flag is a one-item list, as `--decay-milestones 30` is.
+    items = value if many and isinstance(value, list) and value else [value]
+    kind = action.type if isinstance(action.type, type) else str
+    converted = []
+    for item in items:
+        try:
+            if isinstance(item, str):
+                item = kind(item)  # as argparse converts what is typed
+            elif isinstance(item, bool) or not isinstance(item, (int, float)) or kind is str:
+                raise ValueError(item)
+            elif kind is int and not float(item).is_integer():
+                raise ValueError(item)
+            else:
+                item = kind(item)
+        except (TypeError, ValueError):
+            what = _KINDS.get(kind, kind.__name__) + (" or a list of them" if many else "")
+            raise ValueError(f"{where}: {key}: expected {what}, got {value!r}") from None
+        if action.choices is not None and item not in action.choices:
+            raise ValueError(f"{where}: {key}: {item!r} is not one of {', '.join(map(str, action.choices))}")
+        converted.append(item)
+    return converted if many else converted[0]
+
+
+def _timm_spec(where: str, settings: Mapping[str, Any], updates_per_epoch: int | None = None) -> Spec:
+    """The schedule timm's ``create_scheduler`` builds from train.py ``settings``."""
+    args = argparse.Namespace(**settings)
+    plan = timm_recipes.plan(**timm_recipes.scheduler_kwargs(args), updates_per_epoch=updates_per_epoch or 0)
+    schedule = None if plan.name == "plateau" else plan.schedule()
+    unit = "epoch" if plan.step_on_epochs else "update"
+    length = plan.num_epochs if plan.step_on_epochs else plan.num_epochs * (updates_per_epoch or 0)
+    return Spec("timm", where, schedule, unit, length, base=settings.get("lr"), settings=dict(settings))
+
+
+timm_spec = _timm_spec
+
+
+def _timm_only() -> set[str]:
+    """train.py settings that no recipe takes: a file with them is likely missing its marker."""
+    return {a.dest for a in _settings_parser()._actions} - {"sched", "decay_rate", "warmup_prefix", "seed"}
 
 
 # -- timm's train.py flags ----------------------------------------------------------------------
@@ -285,8 +461,7 @@ _FLAGS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
 
 def timm_names() -> list[str]:
     """The names ``--sched`` accepts: those timm's ``create_scheduler`` builds."""
-    _load_recipes()
-    return sorted({v.name for vs in _REGISTRY.values() for v in vs if v.source == "timm"} | {"none"})
+    return sorted({r.name for r in registry.recipes() if r.source == "timm"} | {"none"})
 
 
 def add_argparse_args(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:

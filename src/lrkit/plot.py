@@ -14,18 +14,16 @@ hand-over between pieces of a sequence) from a schedule's structure.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from lrkit import _validate as v
-from lrkit.combinators import Cycles, Sequential, Warmup
+from lrkit import checks as v
+from lrkit import tree
 from lrkit.schedule import Schedule
-from lrkit.shapes import WSD
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -34,17 +32,15 @@ if TYPE_CHECKING:
 __all__ = ["auto_marks", "plot"]
 
 _FIGSIZE = (7.0, 4.0)
-_MAX_RESTART_MARKS = 200
 
 
 def auto_marks(schedule: Schedule, t_end: float | None = None) -> dict[float, str]:
     """The times worth marking on a plot of ``schedule``, each with a label, in time order.
 
-    Found by walking the schedule's fields: the end of each :func:`lrkit.warmup`, the start of
-    each restart of :func:`lrkit.cycles`, each hand-over of :func:`lrkit.sequence` and the start
-    of a WSD decay, shifted by the prefixes and sequence pieces they sit in. Times are in the
-    schedule's own unit; marks at 0, at or past ``t_end``, or hidden under an outer warmup's
-    ramp are left out.
+    Each node names its own phase ends (the end of a :func:`lrkit.warmup`, each restart of
+    :func:`lrkit.cycles`, each hand-over of :func:`lrkit.sequence`, the start of a WSD decay);
+    :func:`lrkit.tree.marks` places them on the run's clock. Times are in the schedule's own
+    unit; marks at 0, at or past ``t_end``, or hidden under an outer warmup's ramp are left out.
 
     >>> import lrkit
     >>> restarts = lrkit.cycles(lrkit.cosine(t_initial=10), cycle_limit=3)
@@ -56,57 +52,13 @@ def auto_marks(schedule: Schedule, t_end: float | None = None) -> dict[float, st
     if not isinstance(schedule, Schedule):
         raise TypeError(f"schedule must be an lrkit schedule, got {schedule!r}")
     limit = math.inf if t_end is None else v.real("t_end", t_end, minimum=0.0)
-    found: dict[float, str] = {}
-    # The walk yields outer marks before inner ones, so where two coincide the outer label wins.
-    for t, label in _walk(schedule, 0.0, limit):
-        if 0.0 < t < limit:
-            found.setdefault(t, label)
-    return dict(sorted(found.items()))
-
-
-def _walk(node: Schedule, offset: float, horizon: float = math.inf) -> Iterator[tuple[float, str]]:
-    """Marks of ``node`` whose local time 0 sits at ``offset`` on the plotted clock, before ``horizon``."""
-    if isinstance(node, Warmup):
-        end = offset + float(node.warmup_t)
-        if node.warmup_t:
-            yield end, "warmup end"
-        # Without a prefix the inner schedule runs on the same clock, under the ramp until `end`.
-        yield from _within(_walk(node.schedule, end if node.prefix else offset, horizon), end, math.inf)
-    elif isinstance(node, Sequential):
-        starts = (offset, *(offset + float(b) for b in node.boundaries))
-        ends = (*starts[1:], math.inf)
-        for index, (piece, start, end) in enumerate(zip(node.schedules, starts, ends, strict=True)):
-            if index:
-                yield start, f"{piece.name} from here"
-            yield from _within(_walk(piece, start, horizon), start, end)
-    elif isinstance(node, Cycles):
-        # The inner shape is stretched to each cycle's length, so its own marks do not carry over.
-        # Unlimited restarts stop where the plot does (or after a screenful of marks).
-        count = node.cycle_limit if node.cycle_limit is not None else _MAX_RESTART_MARKS
-        for index in range(1, count):
-            start = offset + float(node.cycle_length(index))
-            if start >= horizon:
-                break
-            yield start, f"cycle {index + 1}"
-    elif isinstance(node, WSD):
-        yield offset + float(node.t_initial - node.decay_t), "decay start"
-    elif dataclasses.is_dataclass(node):
-        # Wrappers that keep the clock (noise, clamp, scale, user combinators) pass marks through.
-        for field in dataclasses.fields(node):
-            value = getattr(node, field.name)
-            for child in value if isinstance(value, tuple) else (value,):
-                if isinstance(child, Schedule):
-                    yield from _walk(child, offset, horizon)
-
-
-def _within(marks: Iterable[tuple[float, str]], start: float, end: float) -> Iterator[tuple[float, str]]:
-    return ((t, label) for t, label in marks if start < t < end)
+    return tree.marks(schedule, limit)
 
 
 def plot(
     schedules: Schedule | Mapping[str, Schedule],
     *,
-    t_end: float,
+    t_end: float | None = None,
     base: float = 1.0,
     updates_per_epoch: int = 1,
     unit: Literal["epoch", "update"] = "epoch",
@@ -128,7 +80,8 @@ def plot(
 
     Args:
         schedules: a schedule, or a mapping from legend label to schedule.
-        t_end: where the x axis ends.
+        t_end: where the x axis ends; by default where the longest curve stops changing
+            (:attr:`Schedule.length`), an error for one that never does.
         base: the value the schedules scale from (a group's initial lr).
         updates_per_epoch: optimizer updates in one epoch.
         unit: what the schedules' ``t`` counts, ``"epoch"`` or ``"update"``.
@@ -147,6 +100,13 @@ def plot(
         The figure drawn on (the root figure of ``ax`` when given).
     """
     curves = _curves(schedules)
+    if t_end is None:
+        lengths = [s.length for s in curves.values()]
+        if any(not length for length in lengths):
+            endless = next(s for s in curves.values() if not s.length)
+            why = "never settles" if endless.length is None else "is constant"
+            raise ValueError(f"t_end is needed: {endless!r} {why}, so it has no length of its own to draw")
+        t_end = max(lengths)  # type: ignore[type-var]
     t_end = v.real("t_end", t_end, minimum=0.0, strict_minimum=True)
     base = v.real("base", base)
     updates_per_epoch = v.integer("updates_per_epoch", updates_per_epoch, minimum=1)

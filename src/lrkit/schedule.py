@@ -16,18 +16,26 @@ no fractional power of one); the combinators pass clamped local times for that r
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
 import array_api_compat
 import numpy as np
 
+from lrkit.checks import integer, real_or_int
+
 __all__ = [
+    "SAME_CLOCK",
     "SCALAR",
+    "Clock",
+    "Scale",
     "Schedule",
+    "add_finder",
+    "add_reader",
     "from_dict",
     "register",
     "registered",
@@ -71,6 +79,11 @@ class _ScalarNamespace:
 SCALAR = _ScalarNamespace()
 
 _REGISTRY: dict[str, type[Schedule]] = {}
+# Higher layers plug in here: a finder imports the module that defines a node name the table
+# lacks (a framework's node, "timm:noise"), so a tree loads in a fresh process; a reader turns
+# a dict written by an older version into today's form.
+_FINDERS: list[Callable[[str], None]] = []
+_READERS: dict[str, list[Callable[[dict[str, Any]], dict[str, Any]]]] = {}
 
 
 def register(cls: type[Schedule]) -> type[Schedule]:
@@ -83,8 +96,24 @@ def register(cls: type[Schedule]) -> type[Schedule]:
 
 
 def schedule_class(cls: type[Schedule]) -> type[Schedule]:
-    """Class decorator: ``cls`` as a frozen dataclass, registered under ``cls.name``."""
-    return register(dataclasses.dataclass(frozen=True, repr=False)(cls))
+    """Class decorator: ``cls`` as a frozen dataclass, registered under ``cls.name``.
+
+    A keyword in the class's ``moved`` table (an option an older version had) is refused with
+    the table's word on what to write instead, not with Python's "unexpected keyword".
+    """
+    cls = dataclasses.dataclass(frozen=True, repr=False)(cls)
+    moved = cls.__dict__.get("moved")
+    if moved:
+        init = cls.__init__
+
+        @functools.wraps(init)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807
+            for key in kwargs.keys() & moved.keys():
+                raise TypeError(f"{cls.name}() no longer takes {key}=: {moved[key]}")
+            init(self, *args, **kwargs)
+
+        cls.__init__ = __init__  # type: ignore[method-assign]
+    return register(cls)
 
 
 def registered() -> dict[str, type[Schedule]]:
@@ -92,35 +121,80 @@ def registered() -> dict[str, type[Schedule]]:
     return dict(_REGISTRY)
 
 
+def add_finder(finder: Callable[[str], None]) -> None:
+    """Call ``finder(name)`` when :func:`from_dict` meets a node name nobody has registered yet."""
+    _FINDERS.append(finder)
+
+
+def add_reader(name: str, reader: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Let ``reader`` rewrite every dict of node ``name`` before it is built (old trees' options)."""
+    _READERS.setdefault(name, []).append(reader)
+
+
 def _set(obj: Any, name: str, value: Any) -> None:
     # Schedules are frozen dataclasses; __post_init__ normalises fields through this.
     object.__setattr__(obj, name, value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Clock:
+    """Where a child's clock sits on its parent's: ``parent_t = offset + scale * child_t``.
+
+    The child shows in the parent's value for ``start <= parent_t < end``. A child whose time
+    is no affine map of its parent's (a restart's, a reversal's) has no clock (``None``).
+    """
+
+    offset: float = 0.0
+    scale: float = 1.0
+    start: float = 0.0
+    end: float = math.inf
+
+
+#: The clock of a child that runs on its parent's time.
+SAME_CLOCK = Clock()
 
 
 class Schedule:
     """A value as a pure function of time.
 
     Subclasses are frozen dataclasses: they compare by value, hash, and print as the call that
-    builds them. Each implements ``_value(xp, t, base)``.
+    builds them. Each implements ``_value(xp, t, base)``; one that holds other schedules says
+    how their clocks sit on its own in :meth:`children`, and every one says in :attr:`length`
+    when its value stops changing.
     """
 
     name: ClassVar[str] = ""
     #: True for shapes with a length (``t_initial``) that :func:`lrkit.cycles` can restart.
     finite: ClassVar[bool] = False
-    #: False where the value is not ``a(t) * base + b(t)`` (a clamp, a max): the driver then
-    #: evaluates each group on its own instead of once for all.
-    affine: ClassVar[bool] = True
+    #: Declared by a class itself (never inherited, see :func:`lrkit.tree.is_affine`): its value
+    #: is ``a(t) * base + b(t)`` when its children's are, so the driver may evaluate a schedule
+    #: shared by many groups twice instead of once per group.
+    affine: ClassVar[bool] = False
 
-    def is_affine(self) -> bool:
-        """True when the value is ``a(t) * base + b(t)``, inner schedules included."""
-        if not self.affine:
-            return False
+    def children(self) -> tuple[tuple[Schedule, Clock | None], ...]:
+        """The schedules this one is built from, each with where its clock sits on this one's.
+
+        By default every field holding a schedule (or a tuple of them), on this clock.
+        """
+        found = []
         for field in dataclasses.fields(self) if dataclasses.is_dataclass(self) else ():
             value = getattr(self, field.name)
             for child in value if isinstance(value, tuple) else (value,):
-                if isinstance(child, Schedule) and not child.is_affine():
-                    return False
-        return True
+                if isinstance(child, Schedule):
+                    found.append((child, SAME_CLOCK))
+        return tuple(found)
+
+    def marks(self, until: float) -> Iterator[tuple[float, str]]:
+        """Times on this node's own clock worth a line on a plot (a phase's end), before ``until``."""
+        return iter(())
+
+    @property
+    def length(self) -> float | None:
+        """The time from which the value no longer changes; ``None`` when it never settles.
+
+        A class that does not say is taken never to settle.
+        """
+        return None
 
     # -- evaluation -------------------------------------------------------------------------
 
@@ -145,9 +219,7 @@ class Schedule:
     def __mul__(self, factor: Any) -> Schedule:
         if isinstance(factor, Schedule) or not _is_number(factor):
             return NotImplemented
-        from lrkit.combinators import scale
-
-        return scale(self, factor)
+        return Scale(self, factor)
 
     __rmul__ = __mul__
 
@@ -164,7 +236,9 @@ class Schedule:
                 parts.append(repr(value))
             else:
                 parts.append(f"{field.name}={value!r}")
-        return f"{self.name}({', '.join(parts)})"
+        # A framework's node ("timm:noise") prints as its class, the call that builds it.
+        call = type(self).__name__ if ":" in self.name else self.name
+        return f"{call}({', '.join(parts)})"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data (dicts, lists, strings, numbers) that :func:`from_dict` rebuilds."""
@@ -178,6 +252,41 @@ class Schedule:
                 )
             out[field.name] = _plain(value)
         return out
+
+
+@schedule_class
+class Scale(Schedule):
+    """``schedule`` multiplied by a number; ``0.5 * s`` builds one.
+
+    ``v(t) = factor * schedule(t)``
+
+    >>> from lrkit import constant
+    >>> (0.5 * constant())(3, base=0.2)
+    0.1
+    """
+
+    name: ClassVar[str] = "scale"
+    affine: ClassVar[bool] = True
+    schedule: Schedule
+    factor: float
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.schedule, Schedule):
+            raise TypeError(f"schedule must be an lrkit schedule, got {self.schedule!r}")
+        _set(self, "factor", real_or_int("factor", self.factor))
+
+    @property
+    def length(self) -> float | None:
+        return 0 if self.factor == 0 else self.schedule.length
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        return self.factor * self.schedule._value(xp, t, base)
+
+    def __repr__(self) -> str:
+        inner = repr(self.schedule)
+        if isinstance(self.schedule, Scale):
+            inner = f"({inner})"  # else 0.5 * 0.5 * s reads back as one scale by 0.25
+        return f"{self.factor!r} * {inner}"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -206,7 +315,16 @@ def from_dict(data: Mapping[str, Any]) -> Schedule:
     if not isinstance(data, Mapping):
         raise TypeError(f"a schedule dict must be a mapping, got {data!r}")
     if "type" not in data:
-        raise ValueError(f"a schedule dict needs a 'type' key; got keys {sorted(data)}")
+        raise ValueError(f"a schedule dict needs a 'type' key; got keys {sorted(map(str, data))}")
+    name = data["type"]
+    if not isinstance(name, str):
+        raise TypeError(f"a schedule dict's 'type' must be a node name (a string), got {name!r}")
+    data = dict(data)  # the readers below rewrite it; the caller's stays as it was
+    if name not in _REGISTRY:
+        for finder in _FINDERS:
+            finder(name)
+    for reader in _READERS.get(name, ()):
+        data = reader(data)
     name = data["type"]
     cls = _REGISTRY.get(name)
     if cls is None:
@@ -315,8 +433,6 @@ def sample(schedule: Schedule, n: int, base: Any = 1.0) -> np.ndarray:
     >>> lrkit.sample(lrkit.step(decay_t=2, decay_rate=0.5), 5, base=0.1).tolist()
     [0.1, 0.1, 0.05, 0.05, 0.025]
     """
-    from lrkit._validate import integer
-
     n = integer("n", n, minimum=0)
     t = np.arange(n, dtype=np.float64)
     if np.ndim(base) == 1:

@@ -11,14 +11,14 @@ they hold their floor. :func:`lrkit.cycles` restarts them with a new length each
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import pairwise
 from typing import Any, ClassVar
 
 import array_api_compat
 import numpy as np
 
-from lrkit import _validate as v
+from lrkit import checks as v
 from lrkit.schedule import SCALAR, Schedule, _set, schedule_class
 
 __all__ = [
@@ -65,6 +65,10 @@ class FiniteShape(Schedule):
     finite: ClassVar[bool] = True
     t_initial: Any
 
+    @property
+    def length(self) -> float | None:
+        return self.t_initial
+
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         length = self.t_initial
         if xp is SCALAR:
@@ -93,6 +97,8 @@ class Constant(Schedule):
     """
 
     name: ClassVar[str] = "constant"
+    affine: ClassVar[bool] = True
+    length: ClassVar[int] = 0
     factor: float = 1.0
 
     def __post_init__(self) -> None:
@@ -114,6 +120,7 @@ class Step(Schedule):
     """
 
     name: ClassVar[str] = "step"
+    affine: ClassVar[bool] = True
     decay_t: float
     decay_rate: float = 0.1
 
@@ -133,10 +140,10 @@ class Step(Schedule):
 class MultiStep(Schedule):
     """Multiply by ``decay_rate`` at each milestone (torch ``MultiStepLR``).
 
-    ``v(t) = base * decay_rate ** #{m in milestones : m <= t + lead_t}``
+    ``v(t) = base * decay_rate ** #{m in milestones : m <= t}``
 
-    A milestone listed twice decays twice, as in torch. ``lead_t`` moves every decay earlier:
-    timm's ``MultiStepLRScheduler`` decays one step before its milestones (``lead_t=1``).
+    A milestone listed twice decays twice, as in torch. Every decay one step earlier (timm's
+    rule) is ``shift(multistep(...), by=-1)``.
 
     >>> s = multistep(milestones=[2, 4], decay_rate=0.5)
     >>> [s(t) for t in range(6)]
@@ -144,19 +151,21 @@ class MultiStep(Schedule):
     """
 
     name: ClassVar[str] = "multistep"
+    affine: ClassVar[bool] = True
+    moved: ClassVar[dict[str, str]] = {
+        "lead_t": "every decay lead_t earlier is lrkit.shift(lrkit.multistep(...), by=-lead_t)",
+    }
     milestones: tuple[float, ...]
     decay_rate: float = 0.1
-    lead_t: float = 0
 
     def __post_init__(self) -> None:
-        _set(self, "lead_t", v.real_or_int("lead_t", self.lead_t, minimum=0.0))
         if isinstance(self.milestones, (str, bytes)) or not isinstance(self.milestones, Sequence):
-            raise TypeError(f"milestones must be a sequence of numbers, got {self.milestones!r}")
+            raise v.wrong_type("milestones", f"must be a sequence of numbers, got {self.milestones!r}")
         milestones = tuple(
             v.real_or_int(f"milestones[{i}]", m, minimum=0.0) for i, m in enumerate(self.milestones)
         )
         if any(b < a for a, b in pairwise(milestones)):
-            raise ValueError(f"milestones must be sorted, got {list(self.milestones)!r}")
+            raise v.invalid("milestones", f"must be sorted, got {list(self.milestones)!r}")
         _set(self, "milestones", milestones)
         _set(
             self,
@@ -164,11 +173,14 @@ class MultiStep(Schedule):
             v.real_or_int("decay_rate", self.decay_rate, minimum=0.0, strict_minimum=True),
         )
 
+    @property
+    def length(self) -> float | None:
+        return self.milestones[-1] if self.milestones else 0
+
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         passed = 0.0 * t  # a count in t's dtype (where() on two Python floats would not be)
-        reached = t + self.lead_t if self.lead_t else t
         for milestone in self.milestones:
-            passed = xp.where(reached >= milestone, passed + 1.0, passed)
+            passed = xp.where(t >= milestone, passed + 1.0, passed)
         return base * self.decay_rate**passed
 
 
@@ -183,10 +195,15 @@ class Exponential(Schedule):
     """
 
     name: ClassVar[str] = "exponential"
+    affine: ClassVar[bool] = True
     gamma: float
 
     def __post_init__(self) -> None:
         _set(self, "gamma", v.real_or_int("gamma", self.gamma, minimum=0.0, strict_minimum=True))
+
+    @property
+    def length(self) -> float | None:
+        return 0 if self.gamma == 1 else None
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         return base * self.gamma**t
@@ -204,6 +221,7 @@ class Linear(FiniteShape):
     """
 
     name: ClassVar[str] = "linear"
+    affine: ClassVar[bool] = True
     t_initial: float
     start_factor: float = 1.0
     end_factor: float = 0.0
@@ -233,6 +251,7 @@ class Cosine(FiniteShape):
     """
 
     name: ClassVar[str] = "cosine"
+    affine: ClassVar[bool] = True
     t_initial: float
     lr_min: float = 0.0
     k_decay: float = 1.0
@@ -256,42 +275,39 @@ class Cosine(FiniteShape):
 class CosineWave(Schedule):
     """A cosine wave of ``cycles`` periods per ``t_initial`` that keeps going (transformers' cosines).
 
-    With ``u = cycles * t / t_initial``:
-    ``v(t) = lr_min + (base - lr_min) * 0.5 * (1 + cos(2 * pi * u))``, or with ``restart=True``
-    (each period one descent, then a jump back to ``base``)
-    ``v(t) = lr_min + (base - lr_min) * 0.5 * (1 + cos(pi * frac(u)))``. It has no floor of its
-    own: :func:`lrkit.sequence` cuts it. The phase is computed in transformers' order of
-    operations, so ``get_cosine_schedule_with_warmup``'s values come out bit for bit.
+    ``v(t) = lr_min + (base - lr_min) * 0.5 * (1 + cos(pi * cycles * 2 * t / t_initial))``, the
+    phase multiplied out in that order. It has no floor of its own: :func:`lrkit.sequence` cuts
+    it.
 
     >>> s = cosine_wave(t_initial=10)
     >>> [round(s(t), 12) for t in (0, 5, 10, 15, 20)]
     [1.0, 0.5, 0.0, 0.5, 1.0]
-    >>> r = cosine_wave(t_initial=10, cycles=2, restart=True)
-    >>> [round(r(t), 12) for t in (0, 2.5, 5, 7.5)]
-    [1.0, 0.5, 1.0, 0.5]
     """
 
     name: ClassVar[str] = "cosine_wave"
+    affine: ClassVar[bool] = True
+    moved: ClassVar[dict[str, str]] = {
+        "restart": "restart=True (transformers' hard restarts) is lrkit.recipes.transformers.HardRestarts",
+    }
     t_initial: float
     cycles: float = 0.5
     lr_min: float = 0.0
-    restart: bool = False
 
     def __post_init__(self) -> None:
         _check_length(self)
         _set(self, "cycles", v.real_or_int("cycles", self.cycles, minimum=0.0))
         _set(self, "lr_min", v.real_or_int("lr_min", self.lr_min, minimum=0.0))
-        v.flag("restart", self.restart)
+
+    @property
+    def length(self) -> float | None:
+        return 0 if self.cycles == 0 else None
+
+    def _wave(self, xp: Any, progress: Any) -> Any:
+        """The wave's height in ``[0, 1]`` at ``progress = t / t_initial``."""
+        return 0.5 * (1.0 + xp.cos(math.pi * self.cycles * 2.0 * progress))
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
-        progress = t / self.t_initial
-        if self.restart:
-            u = self.cycles * progress
-            # u - floor(u) is exact, and equal to transformers' u % 1.0 for u >= 0.
-            wave = 0.5 * (1.0 + xp.cos(math.pi * (u - xp.floor(u))))
-        else:
-            wave = 0.5 * (1.0 + xp.cos(math.pi * self.cycles * 2.0 * progress))
-        return self.lr_min + (base - self.lr_min) * wave
+        return self.lr_min + (base - self.lr_min) * self._wave(xp, t / self.t_initial)
 
 
 @schedule_class
@@ -307,6 +323,7 @@ class Tanh(FiniteShape):
     """
 
     name: ClassVar[str] = "tanh"
+    affine: ClassVar[bool] = True
     t_initial: float
     lb: float = -7.0
     ub: float = 3.0
@@ -317,7 +334,7 @@ class Tanh(FiniteShape):
         _set(self, "lb", v.real_or_int("lb", self.lb))
         _set(self, "ub", v.real_or_int("ub", self.ub))
         if not self.lb < self.ub:
-            raise ValueError(f"lb must be < ub, got lb={self.lb!r}, ub={self.ub!r}")
+            raise v.invalid("lb", f"must be < {{ub}}, got lb={self.lb!r}, ub={self.ub!r}", "ub")
         _set(self, "lr_min", v.real_or_int("lr_min", self.lr_min, minimum=0.0))
 
     def _curve(self, xp: Any, t: Any, length: Any, base: Any) -> Any:
@@ -341,6 +358,7 @@ class Poly(FiniteShape):
     """
 
     name: ClassVar[str] = "poly"
+    affine: ClassVar[bool] = True
     t_initial: float
     power: float
     lr_min: float = 0.0
@@ -371,10 +389,13 @@ class Rsqrt(Schedule):
     """
 
     name: ClassVar[str] = "rsqrt"
+    affine: ClassVar[bool] = True
     timescale: float
 
     def __post_init__(self) -> None:
         _set(self, "timescale", _positive("timescale", self.timescale))
+
+    length = None
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         return base * (1 + t / self.timescale) ** -0.5
@@ -402,8 +423,7 @@ class WSD(Schedule):
     [1.0, 1.0, 0.5, 0.0]
     """
 
-    name: ClassVar[str] = "wsd"
-    affine: ClassVar[bool] = False  # max(base * stable, lr_min)
+    name: ClassVar[str] = "wsd"  # not affine: max(base * stable, lr_min)
     t_initial: float
     decay_t: float
     lr_min: float = 0.0
@@ -418,7 +438,9 @@ class WSD(Schedule):
         _check_length(self)
         decay_t = v.real_or_int("decay_t", self.decay_t, minimum=0.0, strict_minimum=True)
         if decay_t > self.t_initial:
-            raise ValueError(f"decay_t must be <= t_initial ({self.t_initial!r}), got {decay_t!r}")
+            raise v.invalid(
+                "decay_t", f"must be <= {{t_initial}} ({self.t_initial!r}), got {decay_t!r}", "t_initial"
+            )
         _set(self, "decay_t", decay_t)
         _set(self, "lr_min", v.real_or_int("lr_min", self.lr_min, minimum=0.0))
         v.choice("stable_fn", self.stable_fn, _STABLE_FNS)
@@ -426,14 +448,25 @@ class WSD(Schedule):
             v.choice("decay_fn", self.decay_fn, _DECAY_FNS)
         if self.stable_fn != "constant" or self.stable_timescale is not None:
             if self.stable_timescale is None:
-                raise ValueError(f"stable_fn={self.stable_fn!r} needs a stable_timescale > 0, got None")
+                raise v.invalid(
+                    "stable_timescale",
+                    f"must be > 0 for {{stable_fn}}={self.stable_fn!r}, got None",
+                    "stable_fn",
+                )
             _set(self, "stable_timescale", _positive("stable_timescale", self.stable_timescale))
         _set(self, "stable_power", _positive("stable_power", self.stable_power))
         _set(self, "decay_power", _positive("decay_power", self.decay_power))
         ratio = v.real("decay_ratio", self.decay_ratio, minimum=0.0, maximum=1.0, strict_minimum=True)
         if ratio == 1.0:
-            raise ValueError(f"decay_ratio must be < 1, got {self.decay_ratio!r}")
+            raise v.invalid("decay_ratio", f"must be < 1, got {self.decay_ratio!r}")
         _set(self, "decay_ratio", v.real_or_int("decay_ratio", self.decay_ratio))
+
+    @property
+    def length(self) -> float | None:
+        return self.t_initial
+
+    def marks(self, until: float) -> Iterator[tuple[float, str]]:
+        yield float(self.t_initial - self.decay_t), "decay start"
 
     def _stable(self, xp: Any, t: Any) -> Any:
         if self.stable_fn == "constant":
@@ -524,6 +557,7 @@ class OneCycle(Schedule):
     """
 
     name: ClassVar[str] = "one_cycle"
+    affine: ClassVar[bool] = True
     total_t: float
     pct_start: float = 0.3
     anneal: str = "cos"
@@ -540,10 +574,16 @@ class OneCycle(Schedule):
         v.flag("three_phase", self.three_phase)
         ends = [end for end, _, _ in self._phases(1.0)]
         if ends[0] <= 0 or any(b <= a for a, b in pairwise(ends)):
-            raise ValueError(
-                f"pct_start={self.pct_start!r} with total_t={self.total_t!r} gives phases ending at "
-                f"{ends}; each phase needs a positive length"
+            raise v.InvalidValueError(
+                f"{{pct_start}}={self.pct_start!r} with {{total_t}}={self.total_t!r} gives phases ending at "
+                f"{ends}; each phase needs a positive length",
+                "pct_start",
+                "total_t",
             )
+
+    @property
+    def length(self) -> float | None:
+        return self.total_t - 1
 
     def _phases(self, base: Any) -> list[tuple[float, Any, Any]]:
         low = base / self.div_factor
@@ -591,6 +631,7 @@ class Cyclic(Schedule):
     """
 
     name: ClassVar[str] = "cyclic"
+    affine: ClassVar[bool] = True
     max_lr: float
     step_size_up: float = 2000
     step_size_down: float | None = None
@@ -604,6 +645,8 @@ class Cyclic(Schedule):
             _set(self, "step_size_down", _positive("step_size_down", self.step_size_down))
         v.choice("mode", self.mode, ("triangular", "triangular2", "exp_range"))
         _set(self, "gamma", _positive("gamma", self.gamma))
+
+    length = None
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         up = float(self.step_size_up)
@@ -636,6 +679,7 @@ class PiecewiseLinear(Schedule):
     """
 
     name: ClassVar[str] = "piecewise_linear"
+    affine: ClassVar[bool] = True
     points: tuple[tuple[float, float], ...]
 
     def __post_init__(self) -> None:
@@ -652,8 +696,12 @@ class PiecewiseLinear(Schedule):
                 )
             )
         if any(b[0] <= a[0] for a, b in pairwise(points)):
-            raise ValueError(f"points must have strictly increasing t, got {list(self.points)!r}")
+            raise v.invalid("points", f"must have strictly increasing t, got {list(self.points)!r}")
         _set(self, "points", tuple(points))
+
+    @property
+    def length(self) -> float | None:
+        return self.points[-1][0]
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         points = self.points
@@ -680,6 +728,7 @@ class FromCallable(Schedule):
     """
 
     name: ClassVar[str] = "from_callable"
+    affine: ClassVar[bool] = True
     fn: Callable[[float], float]
     vectorized: bool = False
 

@@ -5,8 +5,8 @@ Change ``from timm.scheduler import CosineLRScheduler`` to
 adapter: it builds a core lrkit schedule (warmup, cycles, noise, the shape) and drives the
 optimizer with :class:`lrkit.torch.Scheduler`. No formula is written here; where timm has a
 quirk (the warmup target of tanh, the ``t + 1`` milestone rule of multistep, the float cycle
-index, noise drawn from ``torch.Generator(seed + t)``), the core has an option and this module
-sets it.
+index, noise drawn from ``torch.Generator(seed + t)``), :mod:`lrkit.recipes.timm` has a node
+for it.
 
 Where timm is weak, the twin is not: bad arguments raise ``ValueError`` naming the argument
 (timm asserts), ``create_scheduler_v2`` refuses an unknown name, and
@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from lrkit import _validate as v
+from lrkit import checks as v
 from lrkit.recipes import timm as recipes
 from lrkit.schedule import Schedule
 from lrkit.torch import Scheduler as _Driver
@@ -118,7 +118,6 @@ class Scheduler(_Driver, metaclass=abc.ABCMeta):
             self.noise_std,
             self.noise_seed,
             self.noise_type,
-            "torch",
         )
 
     def _drive(self, shapes: Schedule | list[Schedule]) -> None:
@@ -192,9 +191,7 @@ class _Shaped:
     def _get_lr(self, t: float) -> list[float]:
         return [self._shape(t, float(base)) for base in self.base_values]
 
-    def _from_recipe(
-        self, recipe: Callable[..., Schedule], args: dict[str, Any], renames: Mapping[str, str] | None = None
-    ) -> None:
+    def _from_recipe(self, recipe: Callable[..., Schedule], args: dict[str, Any]) -> None:
         """Build from a constructor's ``locals()``: the recipe's schedule, timm's base, timm's attributes.
 
         The schedule is built first, so a bad argument fails before the optimizer is touched.
@@ -202,8 +199,7 @@ class _Shaped:
         del args["self"]
         optimizer = args.pop("optimizer")
         base = {key: args.pop(key) for key in self._BASE_ARGS}
-        with v.renamed(**(renames or {})):
-            shape = recipe(**args)
+        shape = recipe(**args)
         Scheduler.__init__(self, optimizer, "lr", **base)
         for key, value in args.items():  # timm keeps every argument as an attribute
             setattr(self, key, value)
@@ -352,7 +348,7 @@ class MultiStepLRScheduler(_Shaped, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        self._from_recipe(recipes.multistep, dict(locals()), renames={"milestones": "decay_t"})
+        self._from_recipe(recipes.multistep, dict(locals()))
 
     def get_curr_decay_steps(self, t: float) -> int:
         """How many milestones apply at ``t`` (after any warmup prefix)."""

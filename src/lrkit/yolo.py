@@ -22,8 +22,9 @@ from typing import Any
 
 import torch
 
-from lrkit import _validate as v
+from lrkit import checks as v
 from lrkit.combinators import Multiplier, Sequential, Shift, Stairs, Warmup
+from lrkit.recipes.yolov5 import FollowWarmup
 from lrkit.schedule import Schedule
 from lrkit.shapes import Constant, Cosine, Linear
 from lrkit.torch.scheduler import Scheduler
@@ -146,7 +147,7 @@ def scheduler(
     def lr_schedule(start: float) -> Schedule:
         if not nw:
             return after
-        ramp = Warmup(target, warmup_t=nw, warmup_lr_init=start, target="follow")
+        ramp = FollowWarmup(target, warmup_t=nw, warmup_lr_init=start)
         if after is target:
             return ramp
         # The ramp covers t <= nw (np.interp's right end is the target itself); the lagged

@@ -1,9 +1,15 @@
-"""timm's schedulers as core schedules: the names ``--sched`` accepts.
+"""timm's schedulers as core schedules: the names ``--sched`` accepts, as ``timm:NAME``.
 
-The builders take timm's keyword arguments and return ``noise(warmup(cycles(shape)))``, with
-timm's conventions set through core options: a float cycle index (``settle_index=False``),
-the tanh warmup ramping to where the curve picks up, multistep's ``t + 1`` rule
-(``lead_t=1``). :mod:`lrkit.timm` drives optimizers with these very builders.
+The builders take timm's keyword arguments and return ``noise(warmup(cycles(shape)))``. Where
+timm's values differ from the core's, the difference is a node of this module:
+:class:`FloatCycles` (timm's float cycle index), :class:`CurveWarmup` (the tanh warmup that
+ramps to where the curve picks up) and :class:`TorchNoise` (the numbers timm draws from
+``torch.Generator(seed + t)``); multistep's ``t + 1`` rule is ``shift(multistep, by=-1)``.
+:mod:`lrkit.timm` drives optimizers with these very builders.
+
+>>> s = cosine(t_initial=10, warmup_t=2, noise_range_t=5)
+>>> s
+TorchNoise(warmup(cosine(t_initial=10), warmup_t=2), range_t=5)
 """
 
 from __future__ import annotations
@@ -11,16 +17,23 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
-from lrkit.combinators import Cycles, Noise, Warmup
-from lrkit.config import register
-from lrkit.schedule import Schedule
+import numpy as np
+
+from lrkit import checks as v
+from lrkit import schedule as _schedule
+from lrkit.combinators import Cycles, Noise, Shift, Warmup
+from lrkit.recipes.registry import register
+from lrkit.schedule import Schedule, schedule_class
 from lrkit.shapes import Constant, Cosine, MultiStep, Poly, Step, Tanh, wsd
 
 __all__ = [
     "BUILDERS",
+    "CurveWarmup",
+    "FloatCycles",
     "Plan",
+    "TorchNoise",
     "add_noise",
     "add_warmup",
     "cosine",
@@ -36,6 +49,139 @@ __all__ = [
 
 NoiseRange = Any
 
+_NOISE_NAMES = dict(
+    range_t="noise_range_t", pct="noise_pct", std="noise_std", seed="noise_seed", kind="noise_type"
+)
+
+
+# -- timm's nodes --------------------------------------------------------------------------------
+
+
+@schedule_class
+class FloatCycles(Cycles):
+    """:func:`lrkit.cycles` with timm's cycle index: ``floor(log(...))`` as the float falls.
+
+    timm does not settle the index against the cycle starts, so the first instant of a cycle
+    can land at the end of the one before (``t=211`` with ``t_initial=16, cycle_mul=1.5``).
+
+    >>> from lrkit import cycles
+    >>> timm_way = FloatCycles(Cosine(t_initial=16), cycle_mul=1.5, cycle_limit=10)
+    >>> settled = cycles(Cosine(t_initial=16), cycle_mul=1.5, cycle_limit=10)
+    >>> timm_way(211) < 0.01 < 0.99 < settled(211)
+    True
+    """
+
+    name: ClassVar[str] = "timm:cycles"
+    affine: ClassVar[bool] = True
+
+    def _settle(self, xp: Any, t: Any, index: Any) -> Any:
+        return index
+
+
+@schedule_class
+class CurveWarmup(Warmup):
+    """timm's tanh warmup: a ramp to the value where ``schedule`` picks up, not to ``base``.
+
+    ``v(t) = warmup_lr_init + t * (s(h) - warmup_lr_init) / warmup_t`` for ``t < warmup_t``,
+    ``h`` being where the inner schedule takes over (0 with ``prefix``, else ``warmup_t``),
+    then as :func:`lrkit.warmup`: continuous where the plain warmup jumps.
+
+    >>> s = CurveWarmup(Tanh(t_initial=10), warmup_t=5)
+    >>> s(5) == s.schedule(5) and round(s(2.5), 12) == round(s.schedule(5) / 2, 12)
+    True
+    """
+
+    name: ClassVar[str] = "timm:warmup"
+    affine: ClassVar[bool] = True
+
+    def _target(self, xp: Any, t: Any, base: Any, after: Any) -> Any:
+        return self.schedule._value(xp, xp.full_like(t, 0.0 if self.prefix else self.warmup_t), base)
+
+
+def torch_noise(keys: np.ndarray, kind: str, pct: float, std: float) -> np.ndarray:
+    """One relative noise per key, drawn as timm draws it from ``torch.Generator(key)``.
+
+    ``normal``: ``randn() * std``, drawn again from the same generator until its magnitude is
+    below ``pct``; ``uniform``: ``2 * (rand() - 0.5) * pct``. Each distinct key is drawn once.
+    torch is imported here, when numbers are drawn: only this draw needs it.
+    """
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            "timm's noise is drawn by torch.Generator(seed + t): pip install torch "
+            "(or use lrkit.noise, lrkit's own platform-independent draws)"
+        ) from None
+    keys = np.asarray(keys, dtype=np.int64)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    drawn = np.empty(len(unique), dtype=np.float64)
+    generator = torch.Generator()
+    for i, key in enumerate(unique.tolist()):
+        generator.manual_seed(key)
+        if kind == "uniform":
+            drawn[i] = 2 * (torch.rand(1, generator=generator).item() - 0.5) * pct
+            continue
+        while True:
+            draw = torch.randn(1, generator=generator).item() * std
+            if abs(draw) < pct:
+                drawn[i] = draw
+                break
+    return drawn[inverse].reshape(keys.shape)
+
+
+@schedule_class
+class TorchNoise(Noise):
+    """:func:`lrkit.noise` with timm's draws: ``torch.Generator`` seeded with ``seed + floor(t)``.
+
+    The same arguments and rules as :func:`lrkit.noise`; the numbers are timm's, so a noisy
+    timm schedule gives timm's lrs. Drawing needs torch (building and loading do not).
+    """
+
+    name: ClassVar[str] = "timm:noise"
+    affine: ClassVar[bool] = True
+
+    def _draw(self, keys: np.ndarray) -> np.ndarray:
+        return torch_noise(keys, self.kind, float(self.pct), float(self.std))
+
+
+def _read_old_trees() -> None:
+    """Trees saved before these nodes existed wrote them as options of the core nodes."""
+
+    def cycles(data: dict[str, Any]) -> dict[str, Any]:
+        if "settle_index" in data and not data.pop("settle_index"):
+            data["type"] = FloatCycles.name
+        return data
+
+    def warmup(data: dict[str, Any]) -> dict[str, Any]:
+        target = data.get("target", "base")
+        if target == "base":
+            data.pop("target", None)
+        elif target == "end":
+            del data["target"]
+            data["type"] = CurveWarmup.name
+        return data
+
+    def noise(data: dict[str, Any]) -> dict[str, Any]:
+        generator = data.pop("generator", "lrkit")
+        if generator == "torch":
+            data["type"] = TorchNoise.name
+        elif generator != "lrkit":
+            raise ValueError(f"noise: this version draws no noise from generator {generator!r}")
+        return data
+
+    def multistep(data: dict[str, Any]) -> dict[str, Any]:
+        lead = data.pop("lead_t", 0)
+        return {"type": "shift", "schedule": data, "by": -lead} if lead else data
+
+    for name, reader in (("cycles", cycles), ("warmup", warmup), ("noise", noise), ("multistep", multistep)):
+        _schedule.add_reader(name, reader)
+
+
+_read_old_trees()
+
+
+# -- timm's pieces -------------------------------------------------------------------------------
+
 
 def add_noise(
     schedule: Schedule,
@@ -44,7 +190,6 @@ def add_noise(
     noise_std: float = 1.0,
     noise_seed: int = 42,
     noise_type: str = "normal",
-    noise_generator: str = "lrkit",
 ) -> Schedule:
     """``schedule`` with timm's relative noise over ``noise_range_t`` (None: no noise)."""
     if noise_range_t is None:
@@ -52,24 +197,18 @@ def add_noise(
     span = noise_range_t
     if isinstance(span, Sequence) and not isinstance(span, (str, bytes)):
         span = tuple(span)
-    return Noise(
-        schedule,
-        range_t=span,
-        pct=noise_pct,
-        std=noise_std,
-        seed=noise_seed,
-        kind=noise_type,
-        generator=noise_generator,
-    )
+    with v.renamed(**_NOISE_NAMES):
+        return TorchNoise(
+            schedule, range_t=span, pct=noise_pct, std=noise_std, seed=noise_seed, kind=noise_type
+        )
 
 
 def add_warmup(
-    schedule: Schedule, warmup_t: float, warmup_lr_init: float, warmup_prefix: bool, target: str = "base"
+    schedule: Schedule, warmup_t: float, warmup_lr_init: float, warmup_prefix: bool, to_curve: bool = False
 ) -> Schedule:
     """``schedule`` behind timm's linear warmup (none when ``warmup_t`` is 0)."""
-    wrapped = Warmup(
-        schedule, warmup_t=warmup_t, warmup_lr_init=warmup_lr_init, prefix=warmup_prefix, target=target
-    )
+    node = CurveWarmup if to_curve else Warmup
+    wrapped = node(schedule, warmup_t=warmup_t, warmup_lr_init=warmup_lr_init, prefix=warmup_prefix)
     return wrapped if warmup_t else schedule
 
 
@@ -80,12 +219,10 @@ def restart(shape: Schedule, cycle_mul: float, cycle_decay: float, cycle_limit: 
     """
     if cycle_limit == 1 and cycle_mul == 1:
         return shape
-    return Cycles(
-        shape, cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit, settle_index=False
-    )
+    return FloatCycles(shape, cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit)
 
 
-@register("cosine", source="timm")
+@register("timm:cosine")
 def cosine(
     *,
     t_initial: float,
@@ -100,7 +237,6 @@ def cosine(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
-    noise_generator: str = "lrkit",
     k_decay: float = 1.0,
 ) -> Schedule:
     """timm's ``CosineLRScheduler``: cosine with restarts, warmup, noise and k-decay."""
@@ -108,10 +244,10 @@ def cosine(
         Cosine(t_initial=t_initial, lr_min=lr_min, k_decay=k_decay), cycle_mul, cycle_decay, cycle_limit
     )
     shape = add_warmup(shape, warmup_t, warmup_lr_init, warmup_prefix)
-    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed, "normal", noise_generator)
+    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed)
 
 
-@register("tanh", source="timm")
+@register("timm:tanh")
 def tanh(
     *,
     t_initial: float,
@@ -128,17 +264,16 @@ def tanh(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
-    noise_generator: str = "lrkit",
 ) -> Schedule:
     """timm's ``TanhLRScheduler``; without a warmup prefix the ramp ends where tanh picks up."""
     shape = restart(
         Tanh(t_initial=t_initial, lb=lb, ub=ub, lr_min=lr_min), cycle_mul, cycle_decay, cycle_limit
     )
-    shape = add_warmup(shape, warmup_t, warmup_lr_init, warmup_prefix, "base" if warmup_prefix else "end")
-    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed, "normal", noise_generator)
+    shape = add_warmup(shape, warmup_t, warmup_lr_init, warmup_prefix, to_curve=not warmup_prefix)
+    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed)
 
 
-@register("poly", source="timm")
+@register("timm:poly")
 def poly(
     *,
     t_initial: float,
@@ -154,7 +289,6 @@ def poly(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
-    noise_generator: str = "lrkit",
     k_decay: float = 1.0,
 ) -> Schedule:
     """timm's ``PolyLRScheduler``: polynomial decay with restarts, warmup, noise and k-decay."""
@@ -162,10 +296,10 @@ def poly(
     shape = add_warmup(
         restart(shape, cycle_mul, cycle_decay, cycle_limit), warmup_t, warmup_lr_init, warmup_prefix
     )
-    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed, "normal", noise_generator)
+    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed)
 
 
-@register("step", source="timm")
+@register("timm:step")
 def step(
     *,
     decay_t: float,
@@ -177,14 +311,13 @@ def step(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
-    noise_generator: str = "lrkit",
 ) -> Schedule:
     """timm's ``StepLRScheduler`` (its warmup is a prefix by default)."""
     shape = add_warmup(Step(decay_t=decay_t, decay_rate=decay_rate), warmup_t, warmup_lr_init, warmup_prefix)
-    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed, "normal", noise_generator)
+    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed)
 
 
-@register("constant", source="timm")
+@register("timm:constant")
 def constant(
     *,
     warmup_t: float = 0,
@@ -194,14 +327,13 @@ def constant(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
-    noise_generator: str = "lrkit",
 ) -> Schedule:
     """timm's ``constant``: the base lr after an optional warmup."""
     shape = add_warmup(Constant(), warmup_t, warmup_lr_init, warmup_prefix)
-    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed, "normal", noise_generator)
+    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed)
 
 
-@register("multistep", source="timm")
+@register("timm:multistep")
 def multistep(
     *,
     decay_t: Sequence[float],
@@ -213,15 +345,15 @@ def multistep(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
-    noise_generator: str = "lrkit",
 ) -> Schedule:
     """timm's ``MultiStepLRScheduler``: milestone ``m`` applies at ``t = m - 1``."""
-    shape = MultiStep(milestones=decay_t, decay_rate=decay_rate, lead_t=1)
+    with v.renamed(milestones="decay_t"):
+        shape = Shift(MultiStep(milestones=decay_t, decay_rate=decay_rate), by=-1)
     shape = add_warmup(shape, warmup_t, warmup_lr_init, warmup_prefix)
-    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed, "normal", noise_generator)
+    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed)
 
 
-@register("wsd", source="timm")
+@register("timm:wsd")
 def wsd_(
     *,
     t_initial: float,
@@ -239,7 +371,6 @@ def wsd_(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
-    noise_generator: str = "lrkit",
 ) -> Schedule:
     """timm's ``WSDLRScheduler``: warmup prefix, stable, then a cooldown to ``lr_min``."""
     shape = wsd(
@@ -255,10 +386,10 @@ def wsd_(
         decay_power=decay_power,
         decay_ratio=decay_ratio,
     )
-    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed, "normal", noise_generator)
+    return add_noise(shape, noise_range_t, noise_pct, noise_std, noise_seed)
 
 
-@register("rsqrt", source="timm")
+@register("timm:rsqrt")
 def rsqrt(
     *,
     t_initial: float,
@@ -272,7 +403,6 @@ def rsqrt(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
-    noise_generator: str = "lrkit",
 ) -> Schedule:
     """timm's ``rsqrt``: WSD with a reciprocal-square-root stable phase and a linear cooldown."""
     return wsd_(
@@ -288,11 +418,10 @@ def rsqrt(
         noise_pct=noise_pct,
         noise_std=noise_std,
         noise_seed=noise_seed,
-        noise_generator=noise_generator,
     )
 
 
-@register("plateau", source="timm", plateau=True)
+@register("timm:plateau", plateau=True)
 def plateau(
     *,
     decay_rate: float = 0.1,
@@ -346,13 +475,15 @@ class Plan:
     step_on_epochs: bool
     num_epochs: int | float
 
-    def schedule(self, noise_generator: str = "lrkit") -> Schedule:
-        """The plan as a core schedule (a plateau has none: it depends on the metrics)."""
+    def schedule(self) -> Schedule:
+        """The plan as a schedule with timm's values (a plateau has none: it follows the metrics)."""
         if self.name == "plateau":
             raise ValueError(
                 "sched='plateau' follows a metric: it is no function of time to evaluate or draw"
             )
-        return BUILDERS[self.name](**self.kwargs, noise_generator=noise_generator)
+        if self.name == "none":
+            return Constant()  # timm's train.py builds no scheduler: the lr stays where it is
+        return BUILDERS[self.name](**self.kwargs)
 
 
 def plan(
@@ -451,10 +582,13 @@ def plan(
             decay_t = decay_epochs * t_sched
         decay_t = round(decay_t)
         if not 0 < decay_t <= t_sched:
-            raise ValueError(
-                f"decay_epochs: {sched} needs 0 < decay <= epochs"
-                f"{'' if warmup_prefix else ' - warmup_epochs'}, "
-                f"got decay {decay_t} and stable + decay length {t_sched}"
+            raise v.InvalidValueError(
+                f"{{decay_epochs}}: {sched} needs 0 < decay <= {{num_epochs}}"
+                f"{'' if warmup_prefix else ' - {warmup_epochs}'}, "
+                f"got decay {decay_t} and stable + decay length {t_sched}",
+                "decay_epochs",
+                "num_epochs",
+                "warmup_epochs",
             )
         kwargs = dict(
             t_initial=t_sched,

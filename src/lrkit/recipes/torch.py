@@ -52,9 +52,9 @@ from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import Any
 
-from lrkit import _validate as v
+from lrkit import checks as v
 from lrkit.combinators import Cycles, Product, Rebase, Sequential
-from lrkit.config import register
+from lrkit.recipes.registry import register
 from lrkit.schedule import Schedule
 from lrkit.shapes import (
     Constant,
@@ -210,13 +210,14 @@ class _CyclicCurve(_AtSteps):
 # -- the chainable decays -------------------------------------------------------------------------
 
 
-@register("StepLR", unit="update", source="torch")
+@register("torch:StepLR", unit="update")
 def step_lr(*, step_size: int, gamma: float = 0.1) -> Schedule:
     """torch's ``StepLR``: ``base * gamma ** (t // step_size)``."""
-    return Step(decay_t=_positive("step_size", step_size), decay_rate=_positive("gamma", gamma))
+    with v.renamed(decay_t="step_size", decay_rate="gamma"):
+        return Step(decay_t=step_size, decay_rate=gamma)
 
 
-@register("MultiStepLR", unit="update", source="torch")
+@register("torch:MultiStepLR", unit="update")
 def multi_step_lr(*, milestones: Sequence[int], gamma: float = 0.1) -> Schedule:
     """torch's ``MultiStepLR``: ``base * gamma ** #{m in milestones : m <= t}``.
 
@@ -228,39 +229,37 @@ def multi_step_lr(*, milestones: Sequence[int], gamma: float = 0.1) -> Schedule:
     return MultiStep(milestones=sorted(checked), decay_rate=_positive("gamma", gamma))
 
 
-@register("ConstantLR", unit="update", source="torch")
+@register("torch:ConstantLR", unit="update")
 def constant_lr(*, factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:
     """torch's ``ConstantLR``: ``base * factor`` for ``t < total_iters``, then ``base``."""
     factor = v.real_or_int("factor", factor, minimum=0.0, maximum=1.0)
     return Sequential([Constant(factor), Constant()], boundaries=[_iterations("total_iters", total_iters)])
 
 
-@register("LinearLR", unit="update", source="torch")
+@register("torch:LinearLR", unit="update")
 def linear_lr(*, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5) -> Schedule:
     """torch's ``LinearLR``: the factor moves linearly from ``start_factor`` to ``end_factor``.
 
     ``base * (start_factor + (end_factor - start_factor) * min(t, total_iters) / total_iters)``
     """
     return Linear(
-        t_initial=_iterations("total_iters", total_iters),
-        start_factor=v.real_or_int("start_factor", start_factor, minimum=0.0),
-        end_factor=v.real_or_int("end_factor", end_factor, minimum=0.0),
+        t_initial=_iterations("total_iters", total_iters), start_factor=start_factor, end_factor=end_factor
     )
 
 
-@register("ExponentialLR", unit="update", source="torch")
+@register("torch:ExponentialLR", unit="update")
 def exponential_lr(*, gamma: float) -> Schedule:
     """torch's ``ExponentialLR``: ``base * gamma ** t``."""
-    return Exponential(gamma=_positive("gamma", gamma))
+    return Exponential(gamma=gamma)
 
 
-@register("PolynomialLR", unit="update", source="torch")
+@register("torch:PolynomialLR", unit="update")
 def polynomial_lr(*, total_iters: int = 5, power: float = 1.0) -> Schedule:
     """torch's ``PolynomialLR``: ``base * (1 - min(t, total_iters) / total_iters) ** power``."""
-    return Poly(t_initial=_iterations("total_iters", total_iters), power=_positive("power", power))
+    return Poly(t_initial=_iterations("total_iters", total_iters), power=power)
 
 
-@register("MultiplicativeLR", unit="update", source="torch")
+@register("torch:MultiplicativeLR", unit="update")
 def multiplicative_lr(*, lr_lambda: Callable[[int], float]) -> Schedule:
     """torch's ``MultiplicativeLR``: ``base * lr_lambda(1) * lr_lambda(2) * ... * lr_lambda(t)``.
 
@@ -274,13 +273,13 @@ def multiplicative_lr(*, lr_lambda: Callable[[int], float]) -> Schedule:
 # -- closed forms of their own ------------------------------------------------------------------
 
 
-@register("LambdaLR", unit="update", source="torch")
+@register("torch:LambdaLR", unit="update")
 def lambda_lr(*, lr_lambda: Callable[[int], float]) -> Schedule:
     """torch's ``LambdaLR``: ``base * lr_lambda(t)``, ``t`` an int as torch passes it."""
     return FromCallable(_AtSteps(_single_callable("lr_lambda", lr_lambda, "lambda_lr")))
 
 
-@register("CosineAnnealingLR", unit="update", source="torch")
+@register("torch:CosineAnnealingLR", unit="update")
 def cosine_annealing_lr(*, T_max: int, eta_min: float = 0.0) -> Schedule:  # noqa: N803
     """torch's ``CosineAnnealingLR``: ``eta_min + (base - eta_min) * (1 + cos(pi * t / T_max)) / 2``.
 
@@ -288,12 +287,11 @@ def cosine_annealing_lr(*, T_max: int, eta_min: float = 0.0) -> Schedule:  # noq
     (:class:`lrkit.shapes.CosineWave` with half a period per ``T_max``). ``eta_min`` is an
     absolute lr.
     """
-    return CosineWave(
-        t_initial=_positive("T_max", T_max), lr_min=v.real_or_int("eta_min", eta_min, minimum=0.0)
-    )
+    with v.renamed(t_initial="T_max", lr_min="eta_min"):
+        return CosineWave(t_initial=T_max, lr_min=eta_min)
 
 
-@register("CosineAnnealingWarmRestarts", unit="update", source="torch")
+@register("torch:CosineAnnealingWarmRestarts", unit="update")
 def cosine_annealing_warm_restarts(*, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> Schedule:  # noqa: N803
     """torch's ``CosineAnnealingWarmRestarts``: cosine cycles of ``T_0 * T_mult ** i`` steps, forever.
 
@@ -337,7 +335,7 @@ def _one_cycle(
     )
 
 
-@register("OneCycleLR", unit="update", source="torch")
+@register("torch:OneCycleLR", unit="update")
 def one_cycle_lr(
     *,
     max_lr: float | None = None,
@@ -462,7 +460,7 @@ def _cyclic(
     return Rebase(FromCallable(_CyclicCurve(scale_fn, scale_mode, start, peak, up, down)), base=1.0)
 
 
-@register("CyclicLR", unit="update", source="torch")
+@register("torch:CyclicLR", unit="update")
 def cyclic_lr(
     *,
     base_lr: float | None = None,
@@ -523,7 +521,7 @@ def _schedules(name: str, value: Any) -> list[Schedule]:
     return list(value)
 
 
-@register("SequentialLR", unit="update", source="torch")
+@register("torch:SequentialLR", unit="update")
 def sequential_lr(*, schedulers: Sequence[Schedule], milestones: Sequence[int]) -> Schedule:
     """torch's ``SequentialLR``: ``schedulers[i]`` from ``milestones[i - 1]``, on its own step count.
 
@@ -545,7 +543,7 @@ def sequential_lr(*, schedulers: Sequence[Schedule], milestones: Sequence[int]) 
     return Sequential(pieces, boundaries=checked)
 
 
-@register("ChainedScheduler", unit="update", source="torch")
+@register("torch:ChainedScheduler", unit="update")
 def chained_scheduler(*, schedulers: Sequence[Schedule]) -> Schedule:
     """torch's ``ChainedScheduler`` of chainable schedulers: the product of their factors.
 
@@ -558,7 +556,7 @@ def chained_scheduler(*, schedulers: Sequence[Schedule]) -> Schedule:
     return Product(_schedules("schedulers", schedulers))
 
 
-@register("ReduceLROnPlateau", unit="update", plateau=True, source="torch")
+@register("torch:ReduceLROnPlateau", unit="update", plateau=True)
 def reduce_lr_on_plateau(
     *,
     mode: str = "min",

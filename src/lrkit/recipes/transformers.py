@@ -28,17 +28,19 @@ implements.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from lrkit import _validate as v
+from lrkit import checks as v
 from lrkit.combinators import Clamp, Multiplier, Reverse, Sequential, Shift, Warmup
-from lrkit.config import register
-from lrkit.schedule import Schedule
+from lrkit.recipes.registry import register
+from lrkit.schedule import Schedule, add_reader, schedule_class
 from lrkit.shapes import WSD, Constant, Cosine, CosineWave, Linear, Poly, Rsqrt
 
 __all__ = [
+    "HardRestarts",
     "constant",
     "constant_with_warmup",
     "cosine",
@@ -56,6 +58,42 @@ Specific = Mapping[str, Any] | None
 Steps = int | float | None
 
 _WSD_TYPES = ("linear", "cosine", "1-sqrt")
+
+
+# -- transformers' node --------------------------------------------------------------------------
+
+
+@schedule_class
+class HardRestarts(CosineWave):
+    """``cycles`` cosine descents per ``t_initial``, each jumping back to ``base`` (hard restarts).
+
+    With ``u = cycles * t / t_initial``:
+    ``v(t) = lr_min + (base - lr_min) * 0.5 * (1 + cos(pi * (u - floor(u))))``, transformers'
+    ``get_cosine_with_hard_restarts_schedule_with_warmup`` after its warmup (which stops at
+    ``t_initial``; :func:`lrkit.sequence` cuts it there).
+
+    >>> r = HardRestarts(t_initial=10, cycles=2)
+    >>> [round(r(t), 12) for t in (0, 2.5, 5, 7.5)]
+    [1.0, 0.5, 1.0, 0.5]
+    """
+
+    name: ClassVar[str] = "transformers:hard_restarts"
+    affine: ClassVar[bool] = True
+
+    def _wave(self, xp: Any, progress: Any) -> Any:
+        u = self.cycles * progress
+        # u - floor(u) is exact, and equal to transformers' u % 1.0 for u >= 0.
+        return 0.5 * (1.0 + xp.cos(math.pi * (u - xp.floor(u))))
+
+
+def _read_old_restarts(data: dict[str, Any]) -> dict[str, Any]:
+    # Trees saved before this node existed wrote it as cosine_wave(restart=True).
+    if data.pop("restart", False):
+        data["type"] = HardRestarts.name
+    return data
+
+
+add_reader("cosine_wave", _read_old_restarts)
 
 
 # -- arguments ----------------------------------------------------------------------------------
@@ -140,7 +178,7 @@ def _cosine_to_min_lr(
 # -- the names ----------------------------------------------------------------------------------
 
 
-@register("linear", unit="update", source="transformers")
+@register("transformers:linear", unit="update")
 def linear(
     *,
     num_warmup_steps: Steps = None,
@@ -160,7 +198,7 @@ def linear(
     return _warmup(Reverse(Linear(t_initial=total - w, start_factor=0.0, end_factor=1.0)), w)
 
 
-@register("cosine", unit="update", source="transformers")
+@register("transformers:cosine", unit="update")
 def cosine(
     *,
     num_warmup_steps: Steps = None,
@@ -179,7 +217,7 @@ def cosine(
     return _warmup(wave, w)
 
 
-@register("cosine_with_restarts", unit="update", source="transformers")
+@register("transformers:cosine_with_restarts", unit="update")
 def cosine_with_restarts(
     *,
     num_warmup_steps: Steps = None,
@@ -195,11 +233,11 @@ def cosine_with_restarts(
     options = _extra("cosine_with_restarts", scheduler_specific_kwargs, num_cycles=num_cycles)
     w, total = _steps("cosine_with_restarts", num_warmup_steps, num_training_steps)
     length = max(1, total - w)
-    restarts = CosineWave(t_initial=length, cycles=_cycles(options.get("num_cycles", 1)), restart=True)
+    restarts = HardRestarts(t_initial=length, cycles=_cycles(options.get("num_cycles", 1)))
     return _warmup(Sequential((restarts, Constant(0.0)), (length,)), w)
 
 
-@register("polynomial", unit="update", source="transformers")
+@register("transformers:polynomial", unit="update")
 def polynomial(
     *,
     num_warmup_steps: Steps = None,
@@ -235,7 +273,7 @@ def polynomial(
     return _warmup(Clamp(Constant(0.0), min_value=end), w)
 
 
-@register("constant", unit="update", source="transformers")
+@register("transformers:constant", unit="update")
 def constant(
     *,
     num_warmup_steps: Steps = None,
@@ -250,7 +288,7 @@ def constant(
     return Constant()
 
 
-@register("constant_with_warmup", unit="update", source="transformers")
+@register("transformers:constant_with_warmup", unit="update")
 def constant_with_warmup(
     *,
     num_warmup_steps: Steps = None,
@@ -265,7 +303,7 @@ def constant_with_warmup(
     return _warmup(Constant(), _warmup_steps("constant_with_warmup", num_warmup_steps))
 
 
-@register("inverse_sqrt", unit="update", source="transformers")
+@register("transformers:inverse_sqrt", unit="update")
 def inverse_sqrt(
     *,
     num_warmup_steps: Steps = None,
@@ -283,7 +321,7 @@ def inverse_sqrt(
     return _warmup(Rsqrt(timescale=scale), w)
 
 
-@register("reduce_lr_on_plateau", unit="update", plateau=True, source="transformers")
+@register("transformers:reduce_lr_on_plateau", unit="update", plateau=True)
 def reduce_lr_on_plateau(
     *,
     num_warmup_steps: Steps = None,
@@ -329,7 +367,7 @@ def reduce_lr_on_plateau(
     return {**defaults, **options}
 
 
-@register("cosine_with_min_lr", unit="update", source="transformers")
+@register("transformers:cosine_with_min_lr", unit="update")
 def cosine_with_min_lr(
     *,
     num_warmup_steps: Steps = None,
@@ -355,7 +393,7 @@ def cosine_with_min_lr(
     return _warmup(wave, w)
 
 
-@register("cosine_warmup_with_min_lr", unit="update", source="transformers")
+@register("transformers:cosine_warmup_with_min_lr", unit="update")
 def cosine_warmup_with_min_lr(
     *,
     num_warmup_steps: Steps = None,
@@ -394,7 +432,7 @@ def cosine_warmup_with_min_lr(
     return Sequential((ramp, Shift(wave, by=-1)), (w,))
 
 
-@register("warmup_stable_decay", unit="update", source="transformers")
+@register("transformers:warmup_stable_decay", unit="update")
 def warmup_stable_decay(
     *,
     num_warmup_steps: Steps = None,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from lrkit import _validate as v
+from lrkit import checks as v
 from lrkit.schedule import Schedule
 from lrkit.shapes import exponential, linear
 from lrkit.torch.scheduler import Scheduler

@@ -16,14 +16,17 @@ from typing import Any
 import torch
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
-from lrkit import _validate as v
+from lrkit import checks as v
 from lrkit.combinators import Noise, Warmup
+from lrkit.recipes.timm import TorchNoise
 from lrkit.shapes import Constant
 from lrkit.torch.scheduler import _groups, _time, _write
 
 __all__ = ["Plateau"]
 
 _FORMAT = "lrkit.torch.Plateau/1"
+# The noise's draws: lrkit's own, or timm's (what the timm twin's plateau uses).
+_NOISE_NODES: dict[str, type[Noise]] = {"lrkit": Noise, "torch": TorchNoise}
 
 
 class Plateau(ReduceLROnPlateau):
@@ -147,9 +150,10 @@ class Plateau(ReduceLROnPlateau):
 
     @staticmethod
     def _noise(range_t: Any, pct: float, std: float, seed: int, kind: str, generator: str) -> Noise | None:
+        node = v.choice("generator", generator, tuple(_NOISE_NODES))
         if range_t is None:
             return None
-        return Noise(Constant(), range_t=range_t, pct=pct, std=std, seed=seed, kind=kind, generator=generator)
+        return _NOISE_NODES[node](Constant(), range_t=range_t, pct=pct, std=std, seed=seed, kind=kind)
 
     # -- the decision -------------------------------------------------------------------------
 

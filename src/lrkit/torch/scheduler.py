@@ -22,8 +22,9 @@ from typing import Any
 import torch
 from torch.optim.lr_scheduler import LRScheduler
 
-from lrkit import _validate as v
-from lrkit.schedule import SCALAR, Schedule
+from lrkit import checks as v
+from lrkit.schedule import SCALAR, Schedule, from_dict
+from lrkit.tree import is_affine
 
 __all__ = ["Scheduler"]
 
@@ -56,7 +57,7 @@ class _Field:
         for i, schedule in enumerate(self.schedules):
             by_schedule.setdefault(id(schedule), (schedule, []))[1].append(i)
         self._plan = [
-            (schedule, members, [self.bases[i] for i in members], len(members) > 1 and schedule.is_affine())
+            (schedule, members, [self.bases[i] for i in members], len(members) > 1 and is_affine(schedule))
             for schedule, members in by_schedule.values()
         ]
         scales = [float(g["lr_scale"]) if self.scaled and "lr_scale" in g else None for g in groups]
@@ -364,7 +365,7 @@ class Scheduler(LRScheduler):
                 saved = saved_fields[field.name]["schedules"]
                 mine = [_fingerprint(s) for s in field.schedules]
                 for i, (a, b) in enumerate(zip(saved, mine, strict=True)):
-                    if a != b:
+                    if a != b and not _same_schedule(a, field.schedules[i]):
                         problems.append(f"{field.name} of group {i}: checkpoint has {a}, this scheduler {b}")
         if problems:
             raise ValueError("cannot load this scheduler state: " + "; ".join(problems))
@@ -387,6 +388,14 @@ def _groups(optimizer: torch.optim.Optimizer, expected: int, kind: str) -> list[
             f"{expected}; build a new {kind} after add_param_group()"
         )
     return groups
+
+
+def _same_schedule(saved: Any, schedule: Schedule) -> bool:
+    """Whether a checkpoint's fingerprint, saved by an older version, rebuilds ``schedule``."""
+    try:
+        return "type" in saved and from_dict(saved) == schedule
+    except (TypeError, ValueError):
+        return False
 
 
 def _fingerprint(schedule: Schedule) -> Any:
