@@ -9,7 +9,10 @@ PIP := $(PY) -m pip --disable-pip-version-check
 CONSTRAINTS := -c constraints.txt
 TIMM := timm==1.0.31
 
-.PHONY: demo test lint bench clean
+CORE_VENV := .venv-core
+CORE_PY := $(CORE_VENV)/bin/python
+
+.PHONY: demo test test-core lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +46,21 @@ lint: $(VENV)/.test-deps
 test: lint
 	MPLBACKEND=Agg $(PY) -m pytest
 
+# The suite where only lrkit's runtime dependencies and the test tools are installed (no torch,
+# no framework, no PyYAML): what needs them skips, and the core's tests must pass.
+$(CORE_VENV)/.deps: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(CORE_VENV)
+	$(CORE_PY) -m pip --disable-pip-version-check install -q $(CONSTRAINTS) -e . "pytest>=7" "hypothesis>=6"
+	touch $@
+
+test-core: $(CORE_VENV)/.deps
+	$(CORE_PY) -c "import importlib.util as u, sys; sys.exit(bool(u.find_spec('torch')))" \
+		|| { echo "test-core: torch is installed in $(CORE_VENV); it must not be"; exit 1; }
+	$(CORE_PY) -m pytest
+
 # Every comparison side by side in one process; writes bench/results.json.
 bench: $(VENV)/.test-deps
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(CORE_VENV) out .pytest_cache .ruff_cache .hypothesis

@@ -146,14 +146,16 @@ SCHEDULES = {
 
 def uses_callable(schedule):
     """True if ``schedule`` or anything inside it holds a Python callable (not serializable)."""
-    for field in dataclasses.fields(schedule):
-        value = getattr(schedule, field.name)
-        for item in value if isinstance(value, tuple) else (value,):
-            if isinstance(item, lrkit.Schedule) and uses_callable(item):
-                return True
-            if not isinstance(item, lrkit.Schedule) and callable(item):
+    for visit in lrkit.tree.walk(schedule):
+        for field in dataclasses.fields(visit.node):
+            value = getattr(visit.node, field.name)
+            if any(callable(v) and not isinstance(v, lrkit.Schedule) for v in (value, *tuple_of(value))):
                 return True
     return False
+
+
+def tuple_of(value):
+    return value if isinstance(value, tuple) else ()
 
 
 SERIALIZABLE = {name: s for name, s in SCHEDULES.items() if not uses_callable(s)}

@@ -610,6 +610,8 @@ ERRORS = {
 
 @pytest.mark.parametrize(("argv", "named"), list(ERRORS.values()), ids=list(ERRORS))
 def test_errors_are_one_line_with_exit_status_2(capsys, tmp_path, argv, named):
+    if "-o" in argv and "--sched" not in argv and not HAS["matplotlib"]:
+        pytest.skip("checking an output path needs matplotlib's list of formats")
     paths = {f"{{{name}}}": str(path) for name, path in files(tmp_path).items()}
     paths["{tmp}"] = str(tmp_path)
     argv = [paths.get(a, a.replace("{tmp}", str(tmp_path))) for a in argv]
@@ -666,3 +668,36 @@ def test_python_m_lrkit(tmp_path):
     done = shell(sys.executable, "-m", "lrkit", "describe", "--config", "nowhere.yaml", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr == "lrkit: error: --config: no such file 'nowhere.yaml'\n"
+
+
+def test_help_shows_every_default_it_applies(capsys):
+    for command in ("plot", "table", "describe"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        for shown in (
+            "--min-lr LR lower lr bound for cyclic schedules (default: 0)",
+            "--warmup-epochs N epochs to warmup LR (default: 5)",
+            "--warmup-lr LR warmup learning rate (default: 1e-5)",
+            "--cooldown-epochs N epochs to cooldown LR at min_lr (default: 0)",
+            "timm's flags: default 300",
+            "--seed SEED noise seed, as timm's --seed (default: 42)",
+        ):
+            assert shown in text, (command, shown)
+
+
+@needs_yaml
+@pytest.mark.parametrize("command", ["plot", "table", "describe"])
+def test_every_command_reads_a_file_as_load_does(tmp_path, command):
+    tree = tmp_path / "tree.yaml"
+    write_yaml(tree, lrkit.warmup(lrkit.cosine(t_initial=30), warmup_t=4, prefix=True).to_dict())
+    recipe = write_yaml(tmp_path / "recipe.yaml", {"sched": "torch:StepLR", "step_size": 3})
+    timm_file = write_yaml(tmp_path / "timm.yaml", {"format": "timm", "sched": "step", "epochs": 12})
+    for path, argv, t_end in [
+        (tree, [], 35),  # through its length, 34
+        (recipe, ["--epochs", "4", "--updates-per-epoch", "5"], 20),
+        (timm_file, [], 12),
+    ]:
+        _, (source,) = cli._sources(cli._parser(), [command, "--config", str(path), *argv])
+        assert source.schedule == lrkit.load(str(path))
+        assert source.t_end == t_end

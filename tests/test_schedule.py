@@ -6,10 +6,9 @@ import math
 
 import numpy as np
 import pytest
-import torch
-from conftest import SCHEDULES, TIMES
 
 import lrkit
+from conftest import SCHEDULES, TIMES
 
 INT_TIMES = tuple(t for t in TIMES if t == int(t))
 
@@ -53,13 +52,10 @@ def test_same_values_on_every_input_kind(any_schedule):
 
     np_float = s(np.array(TIMES, dtype=np.float64), base=0.3)
     np_int = s(np.array(INT_TIMES, dtype=np.int64), base=0.3)
-    torch_float = s(torch.tensor(TIMES, dtype=torch.float64), base=0.3)
     assert isinstance(np_float, np.ndarray) and np_float.dtype == np.float64
     assert isinstance(np_int, np.ndarray) and np_int.dtype == np.float64
-    assert isinstance(torch_float, torch.Tensor) and torch_float.dtype == torch.float64
 
     assert rel_diff(np_float, on_floats) <= 1e-12
-    assert rel_diff(torch_float.numpy(), on_floats) <= 1e-12
     assert rel_diff(on_ints, [s(float(t), base=0.3) for t in INT_TIMES]) <= 1e-12
     assert rel_diff(np_int, on_ints) <= 1e-12
 
@@ -74,57 +70,27 @@ def test_numpy_scalars_behave_as_python_numbers(any_schedule):
 def test_float32_stays_float32(any_schedule):
     t = np.array([0.0, 1.5, 4.0], dtype=np.float32)
     assert any_schedule(t).dtype == np.float32
-    assert any_schedule(torch.from_numpy(t)).dtype == torch.float32
-
-
-def test_torch_int_tensor_gives_default_float_dtype(any_schedule):
-    t = torch.arange(6)
-    assert any_schedule(t).dtype == torch.get_default_dtype()
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        result = any_schedule(t)
-    finally:
-        torch.set_default_dtype(previous)
-    assert result.dtype == torch.float64
-    assert rel_diff(result.numpy(), [any_schedule(float(x)) for x in range(6)]) <= 1e-12
-
-
-def test_result_on_the_input_device(any_schedule):
-    t = torch.linspace(0, 50, 11, dtype=torch.float64, device="cpu")
-    result = any_schedule(t, base=torch.tensor([0.1, 0.2], dtype=torch.float64)[:, None])
-    assert result.device == t.device
-    assert result.shape == (2, 11)
 
 
 def test_zero_dimensional_arrays(any_schedule):
     expected = any_schedule(3.5, base=0.3)
     on_numpy = any_schedule(np.asarray(3.5), base=0.3)
-    on_torch = any_schedule(torch.tensor(3.5, dtype=torch.float64), base=0.3)
     # NumPy hands back a 0-d result as a NumPy scalar (np.float64), as its own ufuncs do.
     assert isinstance(on_numpy, (np.ndarray, np.generic)) and on_numpy.shape == ()
     assert on_numpy.dtype == np.float64
-    assert isinstance(on_torch, torch.Tensor) and on_torch.shape == ()
     assert float(on_numpy) == pytest.approx(expected, rel=1e-12)
-    assert float(on_torch) == pytest.approx(expected, rel=1e-12)
 
 
+# Bases of every kind on NumPy times; torch times, and a torch base: tests/test_on_torch.py.
 @pytest.mark.parametrize(
     "base",
-    [
-        [0.1, 0.5, 2.0],
-        (0.1, 0.5, 2.0),
-        np.array([0.1, 0.5, 2.0]),
-        torch.tensor([0.1, 0.5, 2.0], dtype=torch.float64),
-    ],
-    ids=["list", "tuple", "numpy", "torch"],
+    [[0.1, 0.5, 2.0], (0.1, 0.5, 2.0), np.array([0.1, 0.5, 2.0])],
+    ids=["list", "tuple", "numpy"],
 )
-@pytest.mark.parametrize("kind", ["numpy", "torch"])
-def test_base_broadcasts_against_a_column_of_times(any_schedule, base, kind):
-    times = np.array(TIMES, dtype=np.float64)[:, None]
-    t = torch.from_numpy(times) if kind == "torch" else times
+def test_base_broadcasts_against_a_column_of_times(any_schedule, base):
+    t = np.array(TIMES, dtype=np.float64)[:, None]
     result = any_schedule(t, base=base)
-    assert isinstance(result, torch.Tensor if kind == "torch" else np.ndarray)
+    assert isinstance(result, np.ndarray)
     assert tuple(result.shape) == (len(TIMES), 3)
     result = np.asarray(result)
     for column, b in enumerate([0.1, 0.5, 2.0]):
@@ -135,8 +101,6 @@ def test_scalar_time_with_array_base():
     s = lrkit.cosine(t_initial=10)
     on_list = s(5.0, base=[0.1, 0.2])
     assert isinstance(on_list, np.ndarray) and on_list.tolist() == pytest.approx([0.05, 0.1], rel=1e-12)
-    on_torch = s(5, base=torch.tensor([0.1, 0.2], dtype=torch.float64))
-    assert isinstance(on_torch, torch.Tensor) and on_torch.tolist() == pytest.approx([0.05, 0.1], rel=1e-12)
 
 
 def test_sample():
@@ -177,8 +141,6 @@ def test_bad_array_time_raises(any_schedule, t):
     with pytest.raises(ValueError, match="t must be"):
         any_schedule(np.array([0.0, 1.0, t]))
     with pytest.raises(ValueError, match="t must be"):
-        any_schedule(torch.tensor([[0.0], [t]], dtype=torch.float64))
-    with pytest.raises(ValueError, match="t must be"):
         any_schedule(np.asarray(t))
 
 
@@ -186,15 +148,13 @@ def test_negative_integer_arrays_raise():
     with pytest.raises(ValueError):
         lrkit.cosine(t_initial=10)(np.array([3, -1]))
     with pytest.raises(ValueError):
-        lrkit.cosine(t_initial=10)(torch.tensor([3, -1]))
-    with pytest.raises(ValueError):
         lrkit.cosine(t_initial=10)(np.int64(-2))
 
 
 @pytest.mark.parametrize(
     "t",
-    [True, False, np.True_, np.array([True, False]), torch.tensor([True])],
-    ids=["True", "False", "np.True_", "numpy", "torch"],
+    [True, False, np.True_, np.array([True, False])],
+    ids=["True", "False", "np.True_", "numpy"],
 )
 def test_bool_time_raises_type_error(any_schedule, t):
     with pytest.raises(TypeError, match="t must be"):

@@ -1,12 +1,10 @@
-"""Each shape against its docstring formula, against torch's schedulers, and its properties."""
+"""Each shape against its docstring formula, and its properties (torch's schedulers: test_on_torch.py)."""
 
 import math
-import warnings
 from itertools import pairwise
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -298,117 +296,6 @@ def test_one_cycle_holds_end_after_last_phase(anneal, three_phase):
     assert end == approx(0.1 / 25 / 1e4)
     for t in (99.5, 100, 100.5, 1e6):
         assert s(t, base=0.1) == end
-
-
-def _torch_lrs(make_scheduler, n, lr=0.1):
-    """The lr of a real SGD optimizer's group at steps 0 .. n - 1 under a torch scheduler."""
-    param = torch.nn.Parameter(torch.zeros(1))
-    optimizer = torch.optim.SGD([param], lr=lr)
-    scheduler = make_scheduler(optimizer)
-    lrs = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch's warnings about scheduler/optimizer call order
-        for _ in range(n):
-            lrs.append(optimizer.param_groups[0]["lr"])
-            optimizer.step()
-            scheduler.step()
-    return np.array(lrs)
-
-
-def _rel_diff(a, b):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
-
-
-@pytest.mark.parametrize(
-    ("total", "kwargs"),
-    [
-        (100, {}),
-        (37, {"pct_start": 0.25, "anneal_strategy": "linear", "div_factor": 10.0, "final_div_factor": 100.0}),
-        (50, {"pct_start": 0.4, "three_phase": True}),
-        (61, {"pct_start": 0.3, "three_phase": True, "anneal_strategy": "linear", "div_factor": 5.0}),
-    ],
-)
-def test_one_cycle_matches_torch(total, kwargs):
-    lrs = _torch_lrs(
-        lambda opt: torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=0.3, total_steps=total, cycle_momentum=False, **kwargs
-        ),
-        total,
-    )
-    s = lrkit.one_cycle(
-        total_t=total,
-        pct_start=kwargs.get("pct_start", 0.3),
-        anneal=kwargs.get("anneal_strategy", "cos"),
-        div_factor=kwargs.get("div_factor", 25.0),
-        final_div_factor=kwargs.get("final_div_factor", 1e4),
-        three_phase=kwargs.get("three_phase", False),
-    )
-    ours = [s(t, base=0.3) for t in range(total)]
-    assert _rel_diff(ours, lrs) <= 1e-12
-
-
-# torch's StepLR, MultiStepLR, ExponentialLR and LinearLR update the lr recursively (each step
-# multiplies the previous lr), so their rounding error grows with the step count while lrkit
-# evaluates the closed form: 1e-9 leaves room for that drift, and still catches a wrong formula.
-TORCH_TOLERANCE = 1e-9
-N_STEPS = 60
-
-
-@pytest.mark.parametrize(
-    ("make", "schedule"),
-    [
-        (
-            lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=7, gamma=0.5),
-            lrkit.step(decay_t=7, decay_rate=0.5),
-        ),
-        (
-            lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=1, gamma=0.93),
-            lrkit.step(decay_t=1, decay_rate=0.93),
-        ),
-        (
-            lambda o: torch.optim.lr_scheduler.MultiStepLR(o, milestones=[3, 10, 10, 25, 59], gamma=0.3),
-            lrkit.multistep(milestones=[3, 10, 10, 25, 59], decay_rate=0.3),
-        ),
-        (
-            lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.95),
-            lrkit.exponential(gamma=0.95),
-        ),
-        (
-            lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=17),
-            lrkit.linear(t_initial=17, start_factor=0.1, end_factor=1.0),
-        ),
-        (
-            lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.05, total_iters=40),
-            lrkit.linear(t_initial=40, start_factor=1.0, end_factor=0.05),
-        ),
-    ],
-    ids=["step", "step_every", "multistep", "exponential", "linear_up", "linear_down"],
-)
-def test_matches_torch_schedulers(make, schedule):
-    lrs = _torch_lrs(make, N_STEPS, lr=0.1)
-    ours = schedule(np.arange(N_STEPS), base=0.1)
-    assert _rel_diff(ours, lrs) <= TORCH_TOLERANCE
-
-
-@pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
-@pytest.mark.parametrize(("up", "down"), [(5, None), (3, 8), (6, 2)])
-def test_cyclic_matches_torch(mode, up, down):
-    lrs = _torch_lrs(
-        lambda o: torch.optim.lr_scheduler.CyclicLR(
-            o,
-            base_lr=0.01,
-            max_lr=0.2,
-            step_size_up=up,
-            step_size_down=down,
-            mode=mode,
-            gamma=0.97,
-            cycle_momentum=False,
-        ),
-        N_STEPS,
-    )
-    s = lrkit.cyclic(max_lr=0.2, step_size_up=up, step_size_down=down, mode=mode, gamma=0.97)
-    assert _rel_diff(s(np.arange(N_STEPS), base=0.01), lrs) <= TORCH_TOLERANCE
 
 
 # -- cyclic, piecewise_linear, from_callable -----------------------------------------------------

@@ -439,3 +439,30 @@ def test_torch_generator_matches_timm(timm_scheduler, kind, pct, std, seed):
     for t in range(0, 220, 3):
         theirs.step(t)
         assert opt.param_groups[0]["lr"] == ours(t, 0.1)
+
+
+def test_a_checkpoint_of_the_previous_version_loads():
+    # The previous version fingerprinted timm's noise as noise(generator="torch") and timm's
+    # cycles as cycles(settle_index=False); those trees now read as TorchNoise and FloatCycles.
+    opt = sgd(groups=2)
+    sched = lrkit.create("timm:cosine", opt, t_initial=10, cycle_limit=3, cycle_mul=2, noise_range_t=2)
+    for epoch in range(1, 6):
+        sched.step(epoch)
+    state = sched.state_dict()
+    (fingerprint, *_) = state["fields"]["lr"]["schedules"]
+    assert fingerprint["type"] == "timm:noise" and fingerprint["schedule"]["type"] == "timm:cycles"
+    old = {**fingerprint, "type": "noise", "generator": "torch"}
+    old["schedule"] = {**fingerprint["schedule"], "type": "cycles", "settle_index": False}
+    state["fields"]["lr"]["schedules"] = [old, old]
+    fresh = lrkit.create(
+        "timm:cosine", sgd(groups=2), t_initial=10, cycle_limit=3, cycle_mul=2, noise_range_t=2
+    )
+    fresh.load_state_dict(state)
+    assert fresh.get_last_lr() == sched.get_last_lr() and fresh.t == 5
+    # An old fingerprint of another schedule is still refused, naming the field and group.
+    other = {**old, "schedule": {**old["schedule"], "cycle_mul": 3}}
+    state["fields"]["lr"]["schedules"] = [other, other]
+    with pytest.raises(ValueError, match="lr of group 0"):
+        lrkit.create(
+            "timm:cosine", sgd(groups=2), t_initial=10, cycle_limit=3, cycle_mul=2, noise_range_t=2
+        ).load_state_dict(state)

@@ -57,8 +57,17 @@ class ArgumentError(Exception):
         return (_rebuild, (type(self), self.template, self.names))
 
     def renamed(self, names: Mapping[str, str]) -> ArgumentError:
-        """The same error with the arguments in ``names`` called by their new names."""
-        return _rebuild(type(self), self.template, {s: names.get(n, n) for s, n in self.names.items()})
+        """The same error with the arguments in ``names`` called by their new names.
+
+        An item of a list argument keeps its index: ``milestones[1]`` renamed from
+        ``milestones`` to ``decay_t`` reads ``decay_t[1]``.
+        """
+        return _rebuild(type(self), self.template, {s: _rename(n, names) for s, n in self.names.items()})
+
+
+def _rename(name: str, names: Mapping[str, str]) -> str:
+    root, bracket, rest = name.partition("[")
+    return names[root] + bracket + rest if root in names else name
 
 
 def _rebuild(cls: type[ArgumentError], template: str, names: Mapping[str, str]) -> ArgumentError:

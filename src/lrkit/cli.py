@@ -83,7 +83,8 @@ class _Help(argparse.HelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if "default" in text or action.default in (None, False) or action.default is argparse.SUPPRESS:
+        # `is`, not `in`: a default of 0 (--min-lr) is a default to show, False (a switch) is not.
+        if "default" in text or any(action.default is x for x in (None, False, argparse.SUPPRESS)):
             return text
         if action.option_strings:
             return f"{text} (default: %(default)s)"
@@ -101,6 +102,12 @@ class _Source:
     updates_per_epoch: int
     base: float
     settings: dict[str, Any] | None  # the timm settings it came from, for describe's checks
+    epochs_known: bool = True  # False for updates without --updates-per-epoch: no epoch to name
+
+    @property
+    def clock(self) -> str:
+        """The word for the x axis and the times in words: epochs, unless only updates are known."""
+        return "epoch" if self.epochs_known else "update"
 
 
 _EPOCHS_HELP = (
@@ -298,8 +305,10 @@ def _spec_source(args: argparse.Namespace, spec: config.Spec, label: str) -> _So
         if not length:
             why = "never settles" if length is None else "is constant"
             raise UsageError(f"{label}: {spec.schedule!r} {why}, so it has no length to draw: give --epochs")
-        t_end = length
-    return _Source(label, spec.schedule, unit, t_end, upe or 1, base, None)
+        # Up to and with the first settled value: the curve's end is part of what it does.
+        t_end = math.floor(length) + 1
+    known = unit == "epoch" or upe is not None
+    return _Source(label, spec.schedule, unit, t_end, upe or 1, base, None, epochs_known=known)
 
 
 def _check_lr(args: argparse.Namespace) -> None:
@@ -538,7 +547,7 @@ def _terminal_plot(sources: list[_Source], t_end: float, args: argparse.Namespac
             # powers of ten read at a glance.
             decades = [10.0**k for k in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)]
             plt.yticks(decades, [f"{d:g}" for d in decades])
-    plt.xlabel("epoch")
+    plt.xlabel(sources[0].clock)
     plt.ylabel("learning rate" if args.lr is not None else "lr (relative)")
     plt.title(args.title or (sources[0].label if len(sources) == 1 else "schedules compared"))
     canvas = plt.build()
@@ -557,6 +566,8 @@ def _table(args: argparse.Namespace, source: _Source) -> None:
         row: dict[str, Any] = {"epoch": epoch if per_update or source.unit == "update" else int(epoch)}
         if per_update or source.unit == "update":
             row = {"update": i, **row}
+        if not source.epochs_known:
+            del row["epoch"]
         row["lr"] = value
         rows.append(row)
     if args.json:
@@ -595,6 +606,13 @@ def _describe(source: _Source) -> list[str]:
     total = f"{source.t_end / scale:g} epochs"
     if source.unit == "update":
         total += f" ({source.t_end:g} updates, {source.updates_per_epoch} per epoch)"
+    if not source.epochs_known:
+        total = f"{source.t_end:g} updates"
+    at = source.clock
+    settles = source.schedule.length
+    if source.settings is None and settles and scale == 1 and source.t_end == math.floor(settles) + 1:
+        # Drawn over its own length: say where it settles, and that its settled value is shown.
+        total = f"{settles:g} {at}s, where its value settles (shown through {at} {source.t_end - 1:g})"
     lines.append(f"length: {total}; values for a base lr of {source.base:g}")
     if not len(values):
         return lines
@@ -602,16 +620,16 @@ def _describe(source: _Source) -> list[str]:
     if marks:
         # In epochs, as the values below are; the update too when the schedule counts updates.
         phases = ", ".join(
-            f"{label} at epoch {t / scale:g}" + (f" (update {t:g})" if scale != 1 else "")
+            f"{label} at {at} {t / scale:g}" + (f" (update {t:g})" if scale != 1 else "")
             for t, label in marks.items()
         )
         lines.append(f"phases: {phases}")
     peak = int(np.argmax(values))
     low = int(np.argmin(values))
     lines.append(f"start: {values[0]:.6g}")
-    lines.append(f"peak: {values[peak]:.6g} at epoch {epochs[peak]:g}")
-    lines.append(f"minimum: {values[low]:.6g}, first at epoch {epochs[low]:g}")
-    lines.append(f"final: {values[-1]:.6g} at epoch {epochs[-1]:g}")
+    lines.append(f"peak: {values[peak]:.6g} at {at} {epochs[peak]:g}")
+    lines.append(f"minimum: {values[low]:.6g}, first at {at} {epochs[low]:g}")
+    lines.append(f"final: {values[-1]:.6g} at {at} {epochs[-1]:g}")
     lines.extend(f"warning: {w}" for w in _warnings(source, values))
     return lines
 

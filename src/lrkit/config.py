@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import json
 import os
 from collections.abc import Mapping
@@ -114,12 +113,11 @@ def create(
             )
         return built
     # The optimizer is torch's, so torch is loaded already; lrkit.torch is what drives it.
-    driver = importlib.import_module("lrkit.torch")
+    from lrkit.torch import Plateau, Scheduler
+
     if recipe.plateau:
-        return driver.Plateau(optimizer, **built)
-    return driver.Scheduler(
-        optimizer, lr=built, unit=unit or recipe.unit, updates_per_epoch=updates_per_epoch
-    )
+        return Plateau(optimizer, **built)
+    return Scheduler(optimizer, lr=built, unit=unit or recipe.unit, updates_per_epoch=updates_per_epoch)
 
 
 # -- config sources ------------------------------------------------------------------------------
@@ -240,7 +238,7 @@ def read(
             raise type(error)(f"{where}: read as timm train.py settings: {error}") from None
     if "type" in data:
         try:
-            schedule = from_dict(data)
+            schedule = from_dict({k: v for k, v in data.items() if k != "format"})
         except (TypeError, ValueError) as error:
             raise type(error)(f"{where}: read as a schedule tree: {error}") from None
         return Spec("tree", where, schedule, "epoch", schedule.length)
@@ -292,14 +290,17 @@ def load(
         if optimizer is None:
             return spec.schedule
         args = argparse.Namespace(**spec.settings)  # type: ignore[arg-type]
-        timm_twin = importlib.import_module("lrkit.timm")
-        return timm_twin.create_scheduler(args, optimizer, driver.get("updates_per_epoch") or 0)[0]
+        from lrkit.timm import create_scheduler
+
+        return create_scheduler(args, optimizer, driver.get("updates_per_epoch") or 0)[0]
     if spec.format == "recipe":
         assert spec.recipe is not None
         return create(spec.recipe.qualified, optimizer, **driver, **spec.arguments)
     if optimizer is None:
         return spec.schedule
-    return importlib.import_module("lrkit.torch").Scheduler(optimizer, lr=spec.schedule, **driver)
+    from lrkit.torch import Scheduler
+
+    return Scheduler(optimizer, lr=spec.schedule, **driver)
 
 
 # -- timm's train.py settings -------------------------------------------------------------------
@@ -484,4 +485,6 @@ def from_args(args: Any, optimizer: Any, updates_per_epoch: int = 0) -> tuple[An
     values and stepping rules, and the number of epochs to train (cycles, warmup prefix and
     cooldown included). ``sched="none"`` gives ``(None, epochs)``.
     """
-    return importlib.import_module("lrkit.timm").create_scheduler(args, optimizer, updates_per_epoch)
+    from lrkit.timm import create_scheduler
+
+    return create_scheduler(args, optimizer, updates_per_epoch)

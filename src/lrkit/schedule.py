@@ -320,9 +320,10 @@ def from_dict(data: Mapping[str, Any]) -> Schedule:
     if not isinstance(name, str):
         raise TypeError(f"a schedule dict's 'type' must be a node name (a string), got {name!r}")
     data = dict(data)  # the readers below rewrite it; the caller's stays as it was
-    if name not in _REGISTRY:
-        for finder in _FINDERS:
-            finder(name)
+    # Asked every time, not only for unknown names: the module that defines a node may also
+    # read the old form of a known one (a core node's option that became that module's node).
+    for finder in _FINDERS:
+        finder(name)
     for reader in _READERS.get(name, ()):
         data = reader(data)
     name = data["type"]
