@@ -19,10 +19,7 @@ def rel_diff(a, b):
 
 
 def walk(schedule):
-    yield schedule
-    inner = getattr(schedule, "schedule", None)
-    for s in getattr(schedule, "schedules", ()) + ((inner,) if inner is not None else ()):
-        yield from walk(s)
+    return (visit.node for visit in lrkit.tree.walk(schedule))
 
 
 def test_shared_list_covers_every_registered_type():
