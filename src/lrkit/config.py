@@ -104,14 +104,10 @@ def create(
     >>> lrkit.create("timm:cosine", t_initial=10, warmup_t=2)(1, base=0.1)
     0.05
     """
-    recipe, built = registry.resolve(name, kwargs, unit_matters=optimizer is not None and unit is None)
     if optimizer is None:
-        if recipe.plateau:
-            raise ValueError(
-                f"{recipe.qualified} is metric-driven: give it an optimizer, "
-                f"lrkit.create({name!r}, optimizer, ...)"
-            )
-        return built
+        return build(name, **kwargs)
+    # A driver counts in the recipe's unit unless told: recipes that differ only there differ.
+    recipe, built = registry.resolve(name, kwargs, unit_matters=unit is None)
     # The optimizer is torch's, so torch is loaded already; lrkit.torch is what drives it.
     from lrkit.torch import Plateau, Scheduler
 
