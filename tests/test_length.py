@@ -9,12 +9,12 @@ import math
 
 import numpy as np
 import pytest
-from conftest import SCHEDULES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from recipe_examples import case_id, schedule_cases
 
 import lrkit
+from conftest import SCHEDULES
 from lrkit import tree
 from lrkit.recipes import registry
 from lrkit.recipes.timm import CurveWarmup, FloatCycles, TorchNoise

@@ -10,12 +10,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pytest
-from conftest import SCHEDULES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from recipe_examples import case_id, schedule_cases
 
 import lrkit
+from conftest import SCHEDULES
 from lrkit import tree
 from lrkit.recipes import registry
 from lrkit.recipes.timm import CurveWarmup, FloatCycles
