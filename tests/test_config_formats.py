@@ -515,3 +515,10 @@ def test_the_example_configs_read_as_readme_says(name, key, form, expected, tmp_
     assert lrkit.load(path, key=key) == expected
     extra = ["--key", key] if key else []
     assert [r["lr"] for r in table(tmp_path, path, *extra)] == expected_rows(spec, spec.base or 1.0)
+
+
+def test_a_larger_file_read_whole_points_to_key():
+    nested = {"model": {"name": "resnet"}, "train": {"epochs": 3}, "scheduler": RECIPE}
+    with pytest.raises(ValueError, match=r"got keys \['model', 'scheduler', 'train'\]; .*key=.*'scheduler'"):
+        config.read(nested)
+    assert config.read(nested, key="scheduler").schedule == config.read(RECIPE).schedule

@@ -255,9 +255,17 @@ def read(
         if recipe.plateau:
             return Spec("recipe", where, None, recipe.unit, None, recipe=recipe, arguments=arguments)
         return Spec("recipe", where, built, recipe.unit, built.length, recipe=recipe, arguments=arguments)
+    blocks = [
+        str(k) for k, v in data.items() if isinstance(v, Mapping) and {"type", "sched", "format"} & set(v)
+    ]
+    hint = (
+        f"; to read a block of a larger file, give key= (here: {', '.join(map(repr, blocks))})"
+        if blocks
+        else ""
+    )
     raise ValueError(
         f"{where}: neither a schedule tree (a 'type' key), a recipe ('sched' and its arguments) nor "
-        f"timm train.py settings ('format: timm'); got keys {sorted(map(str, data))}"
+        f"timm train.py settings ('format: timm'); got keys {sorted(map(str, data))}{hint}"
     )
 
 
