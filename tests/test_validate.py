@@ -271,6 +271,11 @@ CASES = [
 
 @pytest.mark.parametrize(("build", "error", "fragments"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_rejects_bad_input(build, error, fragments):
+    check_rejects(build, error, fragments)
+
+
+def check_rejects(build, error, fragments):
+    """``build()`` raises ``error`` with every fragment (the argument, then the value) in its message."""
     with pytest.raises(error) as info:
         build()
     message = str(info.value)

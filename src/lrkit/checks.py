@@ -71,8 +71,7 @@ def _rename(name: str, names: Mapping[str, str]) -> str:
 
 
 def _rebuild(cls: type[ArgumentError], template: str, names: Mapping[str, str]) -> ArgumentError:
-    error = cls(template, names=names)
-    return error
+    return cls(template, names=names)
 
 
 class InvalidValueError(ArgumentError, ValueError):

@@ -227,7 +227,7 @@ def read(
     if chosen == "timm":
         settings = {k: v for k, v in data.items() if k != "format"}
         try:
-            return _timm_spec(where, timm_settings(settings, where), updates_per_epoch)
+            return timm_spec(where, timm_settings(settings, where), updates_per_epoch)
         except (TypeError, ValueError) as error:
             if str(error).startswith(where):
                 raise
@@ -377,7 +377,7 @@ def _setting(where: str, key: str, value: Any, action: argparse.Action) -> Any:
     return converted if many else converted[0]
 
 
-def _timm_spec(where: str, settings: Mapping[str, Any], updates_per_epoch: int | None = None) -> Spec:
+def timm_spec(where: str, settings: Mapping[str, Any], updates_per_epoch: int | None = None) -> Spec:
     """The schedule timm's ``create_scheduler`` builds from train.py ``settings``."""
     args = argparse.Namespace(**settings)
     plan = timm_recipes.plan(**timm_recipes.scheduler_kwargs(args), updates_per_epoch=updates_per_epoch or 0)
@@ -385,9 +385,6 @@ def _timm_spec(where: str, settings: Mapping[str, Any], updates_per_epoch: int |
     unit = "epoch" if plan.step_on_epochs else "update"
     length = plan.num_epochs if plan.step_on_epochs else plan.num_epochs * (updates_per_epoch or 0)
     return Spec("timm", where, schedule, unit, length, base=settings.get("lr"), settings=dict(settings))
-
-
-timm_spec = _timm_spec
 
 
 def _timm_only() -> set[str]:

@@ -88,7 +88,7 @@ def marks(schedule: Schedule, t_end: float = math.inf) -> dict[float, str]:
         horizon = min(t_end, visit.end)
         until = (horizon - visit.offset) / visit.scale
         for t, label in visit.node.marks(until):
-            at = visit.offset + visit.scale * t
+            at = visit.to_root(t)
             if visit.start < at < visit.end and 0.0 < at < t_end:
                 found.setdefault(at, label)
     return dict(sorted(found.items()))
