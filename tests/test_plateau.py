@@ -6,11 +6,14 @@ reference's own ``best`` as they go, so that exact ties and metrics one ulp eith
 improvement threshold actually occur; equality is exact because both do the same float operations.
 """
 
+import copy
 import io
 import math
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -19,6 +22,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau  # noqa: E402
 import lrkit  # noqa: E402
 from lrkit.recipes.timm import TorchNoise  # noqa: E402
 from lrkit.torch import Plateau  # noqa: E402
+from lrkit.torch.plateau import GroupCountError  # noqa: E402
 
 # Distinct lrs, so that a mix-up between groups (or between a group and min_lr) shows.
 LR_POOL = (1.0, 0.7, 0.1, 0.05, 0.03, 3e-4, 1e-5)
@@ -376,17 +380,28 @@ def test_explicit_epochs_equal_counted_ones_and_may_jump():
     }
     counted_opt, explicit_opt = make_optimizer([0.1, 0.05, 0.7]), make_optimizer([0.1, 0.05, 0.7])
     counted, explicit = Plateau(counted_opt, **kwargs), Plateau(explicit_opt, **kwargs)
+    # last_epoch is torch's: that of a ReduceLROnPlateau given the counted metrics, with the
+    # same epoch= (torch records the epoch it is given, and warns that the argument is deprecated).
+    ref = ReduceLROnPlateau(make_optimizer([0.1, 0.05, 0.7]), **NOISE_KWARGS)
+    without_last_epoch = lambda state: {k: v for k, v in state.items() if k != "last_epoch"}  # noqa: E731
     for epoch, metric in enumerate(plateau_series(30, seed=6), start=1):
         counted.step(metric)
         explicit.step(metric, epoch=epoch)
+        if epoch >= kwargs["warmup_t"]:
+            with pytest.warns(UserWarning, match="epoch parameter"):
+                ref.step(metric, epoch=epoch)
         assert lrs_of(explicit_opt) == lrs_of(counted_opt)
-        assert explicit.state_dict() == counted.state_dict()
+        assert without_last_epoch(explicit.state_dict()) == without_last_epoch(counted.state_dict())
+        assert counters(explicit) == counters(ref)
+    assert counted.last_epoch == 30 - kwargs["warmup_t"] + 1  # implicit epochs count, as torch's
     assert explicit.levels[0] < 0.1  # it decayed, so the explicit epochs went through decisions
     # A jump writes the lr of the epoch jumped to (its noise) and counts the metric once.
-    before = explicit.last_epoch
     explicit.step(10.0, epoch=35)
+    with pytest.warns(UserWarning, match="epoch parameter"):
+        ref.step(10.0, epoch=35)
     n = lrkit.noise(lrkit.constant(), range_t=(0, 40), pct=0.2).relative_noise(35)
-    assert (explicit.epoch, explicit.last_epoch) == (35, before + 1)
+    assert (explicit.epoch, counters(explicit)) == (35, counters(ref))
+    assert explicit.levels == lrs_of(ref.optimizer)
     assert lrs_of(explicit_opt) == [level + level * n for level in explicit.levels]
 
 
@@ -440,8 +455,10 @@ def test_skip_ignores_the_metric_but_advances_the_epoch():
             ref.step(metric)  # torch sees only the finite metrics
         else:
             skipped += 1
-            assert {k: v for k, v in after.items() if k != "epoch"} == {
-                k: v for k, v in before.items() if k != "epoch"
+            # Time moves on (and with it the noise in the written lr); nothing else does.
+            timeless = ("epoch", "_last_lr")
+            assert {k: v for k, v in after.items() if k not in timeless} == {
+                k: v for k, v in before.items() if k not in timeless
             }
         assert after["epoch"] == epoch  # time advances on every step, skipped or not
         assert plateau.levels == lrs_of(ref_opt)
@@ -606,9 +623,15 @@ def test_a_state_for_another_number_of_groups_or_not_a_plateau_is_refused():
     before, lrs_before = plateau.state_dict(), lrs_of(opt)
     with pytest.raises(ValueError, match="2 param groups in the checkpoint, 3 here"):
         plateau.load_state_dict(saved)
-    torch_state = ReduceLROnPlateau(make_optimizer([0.1, 0.02, 0.3])).state_dict()
-    with pytest.raises(ValueError, match="not an lrkit Plateau state_dict"):
-        plateau.load_state_dict(torch_state)
+    step_lr = torch.optim.lr_scheduler.StepLR(make_optimizer([0.1, 0.02, 0.3]), step_size=2)
+    with pytest.raises(ValueError, match="not a ReduceLROnPlateau state_dict"):
+        plateau.load_state_dict(step_lr.state_dict())
+    with pytest.raises(TypeError, match="state_dict must be a mapping"):
+        plateau.load_state_dict([("best", 1.0)])
+    with pytest.raises(ValueError, match="it has no 'best'"):
+        plateau.load_state_dict({k: v for k, v in saved.items() if k != "best"})
+    with pytest.raises(ValueError, match="the checkpoint has no levels"):
+        plateau.load_state_dict({k: v for k, v in saved.items() if k != "levels"})
     assert plateau.state_dict() == before and lrs_of(opt) == lrs_before
 
 
@@ -686,14 +709,600 @@ def test_bad_arguments_are_refused_by_name_before_touching_the_optimizer(kwargs,
 
 
 def test_control_good_arguments_are_accepted_and_touch_the_optimizer():
-    # The boundaries just inside the refused values; and construction does set initial_lr, so
-    # the check above that it did not is meaningful.
+    # The boundaries just inside the refused values; and construction with a warmup does set
+    # initial_lr, so the check above that it did not is meaningful.
     opt = make_optimizer([0.1, 0.02])
     Plateau(opt, factor=0.0, patience=0, threshold=0.0, cooldown=0, min_lr=[0.0, 1e-3], eps=0.0)
     Plateau(opt, factor=0.999, mode="max", threshold_mode="abs", nonfinite="count", distributed=False)
+    assert all("initial_lr" not in g for g in opt.param_groups)  # torch's arguments: torch's groups
+    Plateau(opt, warmup_t=0.5, warmup_lr_init=0.0)
     assert [g["initial_lr"] for g in opt.param_groups] == [0.1, 0.02]
 
 
 def test_not_an_optimizer_is_a_type_error():
     with pytest.raises(TypeError, match="optimizer"):
         Plateau([torch.zeros(1)])
+
+
+# -- where the lr lives: torch's arguments only --------------------------------------------------
+
+# torch's own keys, asked of torch: the ones Plateau's state must hold with torch's values.
+TORCH_KEYS = tuple(ReduceLROnPlateau(make_optimizer([0.1])).state_dict())
+
+
+def comparable(value):
+    """Tensors as (value, dtype), so that == compares them whole, in lists and dicts too."""
+    if isinstance(value, torch.Tensor):
+        return (value.item(), value.dtype)
+    if isinstance(value, (list, tuple)):
+        return [comparable(x) for x in value]
+    if isinstance(value, dict):
+        return {k: comparable(x) for k, x in value.items() if k != "params"}
+    return value
+
+
+def torch_part(state):
+    """What torch's load_state_dict reads of a state: its own keys, comparable."""
+    return {key: comparable(state[key]) for key in TORCH_KEYS}
+
+
+def tensor_optimizer(lrs, dtype):
+    groups = [
+        {"params": [torch.zeros(2, requires_grad=True)], "lr": torch.tensor(lr, dtype=dtype)} for lr in lrs
+    ]
+    return torch.optim.SGD(groups, lr=lrs[0])
+
+
+def set_lr(group, value):
+    # What a hand-written warmup does: a tensor lr filled in place, a float one replaced.
+    if isinstance(group["lr"], torch.Tensor):
+        group["lr"].fill_(value)
+    else:
+        group["lr"] = value
+
+
+def same_as_torch(plateau, ref, where):
+    """The lrs, get_last_lr() and torch's part of the state are torch's, value for value."""
+    assert comparable(plateau.optimizer.param_groups) == comparable(ref.optimizer.param_groups), where
+    assert comparable(plateau.get_last_lr()) == comparable(ref.get_last_lr()), where
+    assert torch_part(plateau.state_dict()) == torch_part(ref.state_dict()), where
+    assert plateau.in_cooldown == ref.in_cooldown, where
+    if isinstance(plateau, Plateau):
+        # Without warmup or noise the levels are the lrs after the last step, torch's _last_lr.
+        assert plateau.levels == [float(lr) for lr in ref.get_last_lr()], where
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    lr_kind=st.sampled_from(["float", "float32 tensor", "float64 tensor"]),
+    warmup_steps=st.sampled_from([0, 0, 3, 8]),
+    meddling=st.dictionaries(st.integers(1, 60), st.sampled_from([0.3, 1.7, 0.02]), max_size=5),
+)
+def test_lr_set_between_steps_is_the_one_reduced_as_in_torch(seed, lr_kind, warmup_steps, meddling):
+    # A LambdaLR warmup before the plateau, and lrs set by hand between steps (meddling: at
+    # which step, by how much), on two identical optimizers: one under torch's scheduler, one
+    # under Plateau. torch reduces whatever lr a group holds; so must Plateau.
+    rng = random.Random(seed)
+    config = random_config(rng)
+    kwargs = config["kwargs"]
+
+    def optimizer():
+        if lr_kind == "float":
+            return make_optimizer(config["lrs"])
+        return tensor_optimizer(config["lrs"], torch.float32 if "32" in lr_kind else torch.float64)
+
+    ref_opt, opt = optimizer(), optimizer()
+    tensors = [g["lr"] for g in opt.param_groups]
+    warmups = [
+        torch.optim.lr_scheduler.LambdaLR(o, lambda s: min(1.0, (s + 1) / warmup_steps))
+        for o in (ref_opt, opt)
+        if warmup_steps
+    ]
+    ref = ReduceLROnPlateau(ref_opt, **kwargs)
+    plateau = Plateau(opt, **kwargs)
+    same_as_torch(plateau, ref, "built")  # building wrote nothing: the groups are torch's
+    source = MetricSource(rng, kwargs["mode"], kwargs["threshold"], kwargs["threshold_mode"])
+    for step in range(1, min(config["steps"], 70) + 1):
+        for o in (ref_opt, opt):
+            o.step()  # (no gradients) so that torch does not warn about LambdaLR's order
+        for warmup in warmups:
+            if step <= warmup_steps:
+                warmup.step()
+        if step in meddling:
+            for o in (ref_opt, opt):
+                for group in o.param_groups:
+                    set_lr(group, float(group["lr"]) * meddling[step])
+        metric = source.next(ref.best)
+        ref.step(metric)
+        plateau.step(metric)
+        same_as_torch(plateau, ref, f"step {step}, metric {metric!r}")
+        if lr_kind != "float":
+            assert [g["lr"] for g in opt.param_groups] == tensors  # the same tensors, filled in place
+            assert all(a is not b for a, b in zip(plateau.get_last_lr(), tensors, strict=True))
+
+
+def meddled_run(scheduler, metrics):
+    """A LambdaLR warmup over 5 steps, then group 0's lr tripled by hand at step 30."""
+    opt = make_optimizer([0.1, 0.05])
+    warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 5))
+    plateau = scheduler(opt)
+    for step, metric in enumerate(metrics, start=1):
+        opt.step()
+        if step <= 5:
+            warmup.step()
+        if step == 30:
+            opt.param_groups[0]["lr"] *= 3.0
+        plateau.step(metric)
+    return lrs_of(opt)
+
+
+def test_control_a_plateau_that_owns_the_lr_overwrites_what_was_set_between_steps():
+    # The test above would pass with the old rule if nothing ever set an lr between steps: here
+    # it does, and a plateau that keeps its own levels (noise far in the future) ends elsewhere.
+    metrics = plateau_series(60, seed=8)
+    expected = meddled_run(lambda opt: ReduceLROnPlateau(opt, factor=0.5, patience=2), metrics)
+    assert meddled_run(lambda opt: Plateau(opt, factor=0.5, patience=2), metrics) == expected
+    owning = meddled_run(lambda opt: Plateau(opt, factor=0.5, patience=2, noise_range_t=10**6), metrics)
+    assert owning != expected
+    assert expected[0] < 0.1 / 4  # it decayed more than once
+
+
+BUILDERS = {
+    "Plateau": Plateau,
+    "ReduceLROnPlateau": lambda opt, **kw: lrkit.create("ReduceLROnPlateau", opt, **kw),
+    "torch:ReduceLROnPlateau": lambda opt, **kw: lrkit.create("torch:ReduceLROnPlateau", opt, **kw),
+    "transformers:reduce_lr_on_plateau": lambda opt, **kw: lrkit.create(
+        "transformers:reduce_lr_on_plateau", opt, **kw
+    ),
+}
+
+
+def decayed_torch_run(seed, steps_range=(15, 40), lrs=None):
+    """A torch plateau run with at least one decay: (config, optimizer, scheduler, metric source)."""
+    for attempt in range(100):
+        rng = random.Random(seed * 1000 + attempt)
+        config = random_config(rng)
+        if lrs is not None:
+            config["lrs"] = lrs
+            if isinstance(config["kwargs"]["min_lr"], list):
+                config["kwargs"]["min_lr"] = [0.0] * len(lrs)
+        opt = make_optimizer(config["lrs"], momentum=0.9)
+        ref = ReduceLROnPlateau(opt, **config["kwargs"])
+        kw = config["kwargs"]
+        source = MetricSource(rng, kw["mode"], kw["threshold"], kw["threshold_mode"])
+        for _ in range(rng.randint(*steps_range)):
+            train_step(opt, ref, source.next(ref.best))
+        if lrs_of(opt) != config["lrs"]:
+            return config, opt, ref, source
+    raise AssertionError("no decay in 100 attempts")
+
+
+@pytest.mark.parametrize("builder", list(BUILDERS), ids=list(BUILDERS))
+def test_building_then_loading_only_the_optimizer_state_continues_at_the_loaded_lr(builder):
+    for seed in range(8):
+        config, source_opt, _, source = decayed_torch_run(seed)
+        saved = round_trip(source_opt, ReduceLROnPlateau(make_optimizer([0.1])))["optimizer"]
+        kwargs = config["kwargs"]
+        # torch's order: build the scheduler on a fresh optimizer, then load the optimizer's state.
+        ref_opt, opt = make_optimizer(config["lrs"], 0.9), make_optimizer(config["lrs"], 0.9)
+        ref, plateau = ReduceLROnPlateau(ref_opt, **kwargs), BUILDERS[builder](opt, **kwargs)
+        assert isinstance(plateau, Plateau)
+        ref_opt.load_state_dict(saved)
+        opt.load_state_dict(saved)
+        assert lrs_of(opt) == lrs_of(source_opt) != config["lrs"]  # the loaded, decayed lr
+        for step in range(40):
+            metric = source.next(ref.best)
+            train_step(ref_opt, ref, metric)
+            train_step(opt, plateau, metric)
+            same_as_torch(plateau, ref, (seed, step))
+
+
+# -- torch's attributes --------------------------------------------------------------------------
+
+
+def test_torch_attributes_have_torch_meaning_and_reset_as_torch():
+    edges_seen = 0
+    for seed in range(40):
+        rng = random.Random(40_000 + seed)
+        config = random_config(rng)
+        kwargs = config["kwargs"]
+        ref_opt, opt = make_optimizer(config["lrs"]), make_optimizer(config["lrs"])
+        ref, plateau = ReduceLROnPlateau(ref_opt, **kwargs), Plateau(opt, **kwargs)
+        source = MetricSource(rng, kwargs["mode"], kwargs["threshold"], kwargs["threshold_mode"])
+        reset_at = rng.randint(5, 40)
+        for step in range(1, 60):
+            for name in ("mode_worse", "default_min_lr", "min_lrs", "best", "num_bad_epochs"):
+                assert getattr(plateau, name) == getattr(ref, name), (seed, step, name)
+            for name in ("cooldown_counter", "last_epoch", "eps", "in_cooldown", "mode", "factor"):
+                assert getattr(plateau, name) == getattr(ref, name), (seed, step, name)
+            assert plateau._last_lr == ref._last_lr
+            if math.isfinite(ref.best):
+                edge = threshold_edge(ref.best, kwargs["mode"], kwargs["threshold"], kwargs["threshold_mode"])
+                for a in (edge, math.nextafter(edge, math.inf), math.nextafter(edge, -math.inf), ref.best):
+                    expected = ref._is_better(a, ref.best)
+                    assert plateau.is_better(a, plateau.best) is expected, (seed, step, a)
+                    assert plateau._is_better(a, plateau.best) is expected, (seed, step, a)
+                    edges_seen += expected
+            if step == reset_at:
+                ref._reset()
+                plateau._reset()
+            metric = source.next(ref.best)
+            ref.step(metric)
+            plateau.step(metric)
+    assert edges_seen > 100  # the edges did fall on both sides
+
+
+# -- step() without a metric ---------------------------------------------------------------------
+
+KINDS = {
+    "torch's arguments": {},
+    "warmup": {"warmup_t": 2, "warmup_lr_init": 1e-3},
+    "noise": {"noise_range_t": (0, 50), "noise_pct": 0.2},
+}
+
+
+@pytest.mark.parametrize("kind", list(KINDS), ids=list(KINDS))
+def test_step_without_a_metric_is_a_type_error_saying_what_to_pass(kind):
+    ref = ReduceLROnPlateau(make_optimizer([0.1, 0.05]))
+    with pytest.raises(TypeError):
+        ref.step()  # torch requires it too
+    opt = make_optimizer([0.1, 0.05])
+    plateau = Plateau(opt, factor=0.5, patience=1, **KINDS[kind])
+    twin = Plateau(make_optimizer([0.1, 0.05]), factor=0.5, patience=1, **KINDS[kind])
+    for epoch, metric in enumerate(plateau_series(30, seed=9), start=1):
+        before, lrs_before = plateau.state_dict(), lrs_of(opt)
+        for args, kwargs in (((), {}), ((None,), {}), ((), {"epoch": epoch})):
+            with pytest.raises(TypeError, match=r"needs the metric it monitors.*step\(val_loss\)"):
+                plateau.step(*args, **kwargs)
+        with pytest.raises(TypeError, match="metric twice"):
+            plateau.step(metric, metric=metric)
+        assert plateau.state_dict() == before and lrs_of(opt) == lrs_before
+        # torch's keyword, lrkit's keyword and the positional metric are one and the same.
+        if epoch % 3 == 0:
+            plateau.step(metrics=metric)
+        elif epoch % 3 == 1:
+            plateau.step(metric=metric)
+        else:
+            plateau.step(metric)
+        twin.step(metric)
+        assert plateau.state_dict() == twin.state_dict()
+    assert twin.levels[0] < 0.1  # decisions were taken
+
+
+# -- add_param_group -----------------------------------------------------------------------------
+
+
+def test_added_group_with_the_lr_in_the_optimizer_is_handled_as_torch():
+    raised = extended = 0
+    for seed in range(60):
+        rng = random.Random(50_000 + seed)
+        config = random_config(rng)
+        kwargs = config["kwargs"]
+        ref_opt, opt = make_optimizer(config["lrs"]), make_optimizer(config["lrs"])
+        ref, plateau = ReduceLROnPlateau(ref_opt, **kwargs), Plateau(opt, **kwargs)
+        source = MetricSource(rng, kwargs["mode"], kwargs["threshold"], kwargs["threshold_mode"])
+        add_at, new_lr = rng.randint(1, 30), rng.choice(LR_POOL)
+        for step in range(1, 80):
+            if step == add_at:
+                for o in (ref_opt, opt):
+                    o.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "lr": new_lr})
+            metric = source.next(ref.best)
+            ref_before, before = copy.deepcopy(ref.state_dict()), plateau.state_dict()
+            try:
+                ref.step(metric)
+            except RuntimeError as torch_error:
+                assert "min_lrs" in str(torch_error)
+                # torch raised at the decision; Plateau raises too, but with nothing changed.
+                with pytest.raises(GroupCountError, match=r"^min_lr was given per param group") as info:
+                    plateau.step(metric)
+                assert isinstance(info.value, ValueError) and isinstance(info.value, RuntimeError)
+                assert plateau.state_dict() == before
+                raised += 1
+                # What torch's message asks for: min_lrs for every group; then both go on.
+                ref.load_state_dict(ref_before)
+                for s in (ref, plateau):
+                    s.min_lrs = [*s.min_lrs, new_lr * 0.01]
+                ref.step(metric)
+            else:
+                extended += len(ref_before["min_lrs"]) < len(ref.min_lrs)  # torch extended a scalar
+            plateau.step(metric)
+            same_as_torch(plateau, ref, (seed, step))
+    assert raised > 5 and extended > 5
+
+
+def test_added_group_joins_a_plateau_that_owns_the_lr_at_its_own_lr():
+    # Warmup 4, no noise: past the warmup, Plateau's lrs are those of torch's plateau fed the
+    # counted metrics, on an optimizer given the same group at the same step.
+    ramp = lrkit.warmup(lrkit.constant(), 4, 1e-3)
+    joined_in_warmup = joined_after = 0
+    for seed in range(30):
+        rng = random.Random(60_000 + seed)
+        add_at, new_lr = rng.randint(1, 25), rng.choice(LR_POOL)
+        kwargs = {"factor": 0.5, "patience": rng.randint(0, 2), "min_lr": rng.choice((0.0, 1e-4))}
+        ref_opt, opt = make_optimizer([0.1, 0.05]), make_optimizer([0.1, 0.05])
+        ref = ReduceLROnPlateau(ref_opt, **kwargs)
+        plateau = Plateau(opt, **kwargs, warmup_t=4, warmup_lr_init=1e-3)
+        for epoch, metric in enumerate(plateau_series(40, seed=seed), start=1):
+            if epoch == add_at:
+                for o in (ref_opt, opt):
+                    o.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "lr": new_lr})
+                joined_in_warmup += epoch < 4
+                joined_after += epoch >= 4
+            plateau.step(metric)
+            if epoch < 4:
+                assert lrs_of(opt) == [ramp(epoch, float(g["initial_lr"])) for g in opt.param_groups]
+                continue
+            ref.step(metric)
+            assert lrs_of(opt) == lrs_of(ref_opt), (seed, epoch)
+            assert counters(plateau) == counters(ref), (seed, epoch)
+        assert opt.param_groups[2]["initial_lr"] == new_lr
+        assert len(plateau.min_lrs) == len(plateau.levels) == len(plateau.base_lrs) == 3
+    assert joined_in_warmup and joined_after
+
+
+def test_added_group_under_a_per_group_min_lr_needs_its_min_lr_first():
+    opt = make_optimizer([0.1, 0.05])
+    plateau = Plateau(opt, factor=0.5, patience=0, min_lr=[1e-3, 1e-4], noise_range_t=(0, 30), noise_pct=0.1)
+    twin = Plateau(make_optimizer([0.1, 0.05]), factor=0.5, patience=0, min_lr=[1e-3, 1e-4])
+    for metric in (1.0, 2.0, 3.0):
+        plateau.step(metric)
+        twin.step(metric)
+    opt.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "lr": 0.3})
+    before, lrs_before = plateau.state_dict(), lrs_of(opt)
+    with pytest.raises(GroupCountError, match=r"^min_lr was given per param group \(2 values\).*3 param"):
+        plateau.step(4.0)
+    assert plateau.state_dict() == before and lrs_of(opt) == lrs_before
+    assert "initial_lr" not in opt.param_groups[2]
+    plateau.min_lrs = [*plateau.min_lrs, 0.2]
+    plateau.step(4.0)
+    twin.step(4.0)
+    noise = lrkit.noise(lrkit.constant(), range_t=(0, 30), pct=0.1).relative_noise(4)
+    # The old groups decayed as the twin's; the new one joined at its lr and decayed once, to its floor.
+    assert plateau.levels == [*twin.levels, max(0.3 * 0.5, 0.2)]
+    assert lrs_of(opt) == [x + x * noise for x in plateau.levels]
+    # A group gone is refused: there is no telling which one it was.
+    opt.param_groups.pop()
+    opt.param_groups.pop()
+    with pytest.raises(GroupCountError, match=r"^optimizer has 1 param groups, fewer than the 3"):
+        plateau.step(5.0)
+
+
+# -- checkpoints between torch and Plateau ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("builder", list(BUILDERS), ids=list(BUILDERS))
+def test_a_torch_state_loads_into_plateau_and_continues_as_torch(builder):
+    for seed in range(10):
+        config, ref_opt, ref, source = decayed_torch_run(100 + seed)
+        saved = round_trip(ref_opt, ref)  # weights_only=True
+        opt = make_optimizer(config["lrs"], 0.9)
+        plateau = BUILDERS[builder](opt, **config["kwargs"])
+        opt.load_state_dict(saved["optimizer"])
+        plateau.load_state_dict(saved["plateau"])
+        same_as_torch(plateau, ref, (seed, "loaded"))
+        for step in range(40):
+            metric = source.next(ref.best)
+            train_step(ref_opt, ref, metric)
+            train_step(opt, plateau, metric)
+            same_as_torch(plateau, ref, (seed, step))
+
+
+def test_a_torch_state_with_tensor_lrs_loads_into_plateau():
+    rng = random.Random(7)
+    config = random_config(rng)
+    kwargs = config["kwargs"]
+    ref_opt = tensor_optimizer(config["lrs"], torch.float32)
+    ref = ReduceLROnPlateau(ref_opt, **kwargs)
+    source = MetricSource(rng, kwargs["mode"], kwargs["threshold"], kwargs["threshold_mode"])
+    for _ in range(40):
+        ref.step(source.next(ref.best))
+    saved = round_trip(ref_opt, ref)
+    assert isinstance(saved["plateau"]["_last_lr"][0], torch.Tensor)
+    opt = tensor_optimizer(config["lrs"], torch.float32)
+    plateau = Plateau(opt, **kwargs)
+    opt.load_state_dict(saved["optimizer"])
+    plateau.load_state_dict(saved["plateau"])
+    saved["plateau"]["_last_lr"][0].fill_(123.0)  # the loaded state must not alias the checkpoint
+    for step in range(40):
+        metric = source.next(ref.best)
+        ref.step(metric)
+        plateau.step(metric)
+        same_as_torch(plateau, ref, step)
+
+
+def test_a_plateau_state_loads_into_torch_and_continues_with_the_same_decisions():
+    kinds_seen = set()
+    for seed in range(30):
+        rng = random.Random(70_000 + seed)
+        config = random_config(rng)
+        kwargs = config["kwargs"]
+        extra = rng.choice(list(KINDS.values()))
+        opt = make_optimizer(config["lrs"], 0.9)
+        plateau = Plateau(opt, **kwargs, **extra)
+        source = MetricSource(rng, kwargs["mode"], kwargs["threshold"], kwargs["threshold_mode"])
+        for _ in range(rng.randint(10, 40)):
+            train_step(opt, plateau, source.next(plateau.best))
+        saved = round_trip(opt, plateau)
+        ref_opt = make_optimizer(config["lrs"], 0.9)
+        ref = ReduceLROnPlateau(ref_opt, **kwargs)
+        ref_opt.load_state_dict(saved["optimizer"])
+        ref.load_state_dict(saved["plateau"])
+        kinds_seen.add((bool(extra), plateau.num_bad_epochs > 0, plateau.cooldown_counter > 0))
+        for step in range(40):
+            metric = source.next(plateau.best)
+            train_step(ref_opt, ref, metric)
+            train_step(opt, plateau, metric)
+            assert counters(ref) == counters(plateau), (seed, step)
+            if not extra:
+                same_as_torch(plateau, ref, (seed, step))
+            else:  # torch decays the lr the groups hold; the decisions are Plateau's
+                assert ref.min_lrs == plateau.min_lrs
+    assert {
+        (False, True, False),
+        (True, True, False),
+        (False, False, True),
+        (True, False, True),
+    } <= kinds_seen
+
+
+def test_a_torch_state_saved_after_add_param_group_loads_as_torch():
+    # torch extends a scalar min_lr to an added group only at its next decision, so its state
+    # can hold fewer min_lrs than there are groups; it loads, into torch and into Plateau alike.
+    ref_opt = make_optimizer([0.1, 0.02])
+    ref = ReduceLROnPlateau(ref_opt, factor=0.5, patience=1, min_lr=1e-4)
+    for metric in (1.0, 1.0, 1.0, 1.0):
+        ref.step(metric)
+    ref_opt.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "lr": 0.3})
+    saved = round_trip(ref_opt, ref)
+    assert len(saved["plateau"]["min_lrs"]) == 2
+    resumed = []
+    for scheduler in (ReduceLROnPlateau, Plateau):
+        opt = make_optimizer([0.1, 0.02, 0.3])
+        resumed.append(scheduler(opt, factor=0.5, patience=1, min_lr=1e-4))
+        opt.load_state_dict(saved["optimizer"])
+        resumed[-1].load_state_dict(saved["plateau"])
+    torch_resumed, plateau = resumed
+    same_as_torch(plateau, torch_resumed, "loaded")
+    for step, metric in enumerate((1.0, 1.0, 0.5, 1.0, 1.0)):
+        for scheduler in (ref, torch_resumed, plateau):
+            scheduler.step(metric)
+        same_as_torch(plateau, ref, step)
+        same_as_torch(plateau, torch_resumed, step)
+    assert lrs_of(plateau.optimizer)[2] < 0.3  # the added group was reduced too
+
+
+def torch_state(**kwargs):
+    ref = ReduceLROnPlateau(make_optimizer([0.1, 0.02]), **kwargs)
+    for metric in plateau_series(12, seed=11):
+        ref.step(metric)
+    return round_trip(ref.optimizer, ref)["plateau"]
+
+
+# (a change to torch's scheduler, the settings the refusal must name)
+TORCH_OTHER_SETTINGS = [
+    ({"factor": 0.5}, ["factor"]),
+    ({"patience": 3}, ["patience"]),
+    ({"mode": "max"}, ["mode"]),
+    ({"threshold": 1e-3}, ["threshold"]),
+    ({"threshold_mode": "abs"}, ["threshold_mode"]),
+    ({"cooldown": 2}, ["cooldown"]),
+    ({"eps": 1e-6}, ["eps"]),
+    ({"min_lr": 1e-3}, ["min_lrs", "default_min_lr"]),
+    ({"min_lr": [0.0, 0.0]}, ["default_min_lr"]),  # per group: torch then refuses added groups
+    ({"factor": 0.5, "patience": 2, "cooldown": 1}, ["factor", "patience", "cooldown"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "keys"), TORCH_OTHER_SETTINGS, ids=[repr(c) for c, _ in TORCH_OTHER_SETTINGS]
+)
+def test_a_torch_state_from_other_settings_is_refused_naming_each(change, keys):
+    saved = torch_state(**change)
+    opt = make_optimizer([0.1, 0.02])
+    plateau = Plateau(opt)
+    for metric in plateau_series(5, seed=12):
+        plateau.step(metric)
+    before, groups_before = plateau.state_dict(), comparable(opt.param_groups)
+    with pytest.raises(ValueError, match=r"^cannot load this plateau state: ") as info:
+        plateau.load_state_dict(saved)
+    mine = plateau.state_dict()
+    for key in keys:
+        assert f"{key} is {saved[key]!r} in the checkpoint, {mine[key]!r} here" in str(info.value)
+    assert str(info.value).count(" in the checkpoint, ") == len(keys)
+    assert plateau.state_dict() == before and comparable(opt.param_groups) == groups_before
+    # Control: the same settings load.
+    Plateau(make_optimizer([0.1, 0.02]), **change).load_state_dict(saved)
+
+
+def test_a_torch_state_into_a_plateau_with_warmup_or_noise_is_refused_naming_them():
+    saved = torch_state()
+    plateau = Plateau(make_optimizer([0.1, 0.02]), warmup_t=2, noise_range_t=(0, 9))
+    with pytest.raises(
+        ValueError, match=r"warmup is None in the checkpoint.*noise is None in the checkpoint"
+    ):
+        plateau.load_state_dict(saved)
+
+
+def test_settings_checkpoint_takes_the_checkpoints_settings_as_torchs_load_does():
+    change = {"mode": "max", "factor": 0.5, "patience": 2, "cooldown": 1, "min_lr": [1e-3, 1e-4]}
+    for seed in range(10):
+        rng = random.Random(80_000 + seed)
+        ref_opt = make_optimizer([0.1, 0.02])
+        ref = ReduceLROnPlateau(ref_opt, **change)
+        source = MetricSource(rng, "max", 1e-4, "rel")
+        for _ in range(rng.randint(5, 30)):
+            ref.step(source.next(ref.best))
+        saved = round_trip(ref_opt, ref)
+        # torch takes the checkpoint's settings whatever it was built with; so does settings="checkpoint".
+        torch_opt, opt = make_optimizer([0.1, 0.02]), make_optimizer([0.1, 0.02])
+        torch_resumed, plateau = ReduceLROnPlateau(torch_opt), Plateau(opt, warmup_t=3, noise_range_t=(0, 9))
+        for o, s in ((torch_opt, torch_resumed), (opt, plateau)):
+            o.load_state_dict(saved["optimizer"])
+            s.load_state_dict(saved["plateau"], **({"settings": "checkpoint"} if s is plateau else {}))
+        assert (plateau.warmup.warmup_t, plateau.noise) == (0, None)  # torch's has neither
+        for step in range(30):
+            metric = source.next(ref.best)
+            for s in (ref, torch_resumed, plateau):
+                s.step(metric)
+            same_as_torch(plateau, ref, (seed, step))
+            same_as_torch(torch_resumed, ref, (seed, step))
+    with pytest.raises(ValueError, match=r"^settings must be one of"):
+        plateau.load_state_dict(saved["plateau"], settings="mine")
+
+
+def test_settings_checkpoint_takes_warmup_and_noise_from_an_lrkit_state():
+    _, source = stepped(CKPT_METRICS[:12])
+    opt = make_optimizer([0.1, 0.02], momentum=0.9)
+    plateau = Plateau(opt, factor=0.9)
+    plateau.load_state_dict(round_trip(*stepped(CKPT_METRICS[:12]))["plateau"], settings="checkpoint")
+    assert plateau.state_dict() == source.state_dict()
+    for metric in CKPT_METRICS[12:]:
+        plateau.step(metric)
+        source.step(metric)
+        assert plateau.state_dict() == source.state_dict()
+        assert lrs_of(opt) == lrs_of(source.optimizer)
+
+
+def first_format(state):
+    """A state in lrkit's first format (lrkit.torch.Plateau/1), from the same values."""
+    config = {key: state[key] for key in ("mode", "factor", "patience", "threshold", "threshold_mode")}
+    config.update(cooldown=state["cooldown"], min_lrs=state["min_lrs"], eps=state["eps"])
+    warmup = state["warmup"] or lrkit.warmup(lrkit.constant(), 0, 0.0).to_dict()
+    config.update(warmup=warmup, noise=state["noise"])
+    keep = ("best", "num_bad_epochs", "cooldown_counter", "last_epoch", "epoch", "levels", "base_lrs")
+    return {
+        "format": "lrkit.torch.Plateau/1",
+        "num_groups": len(state["levels"]),
+        "config": config,
+        **{key: state[key] for key in keep},
+    }
+
+
+@pytest.mark.parametrize("kind", list(KINDS), ids=list(KINDS))
+def test_lrkits_first_format_still_loads_and_resumes_exactly(kind):
+    kwargs = {"factor": 0.5, "patience": 1, "cooldown": 1, "min_lr": [1e-3, 1e-4], **KINDS[kind]}
+    metrics = plateau_series(40, seed=13)
+    opt = make_optimizer([0.1, 0.02], momentum=0.9)
+    unbroken = Plateau(opt, **kwargs)
+    for metric in metrics[:15]:
+        train_step(opt, unbroken, metric)
+    saved = round_trip(opt, unbroken)
+    resumed_opt = make_optimizer([0.1, 0.02], momentum=0.9)
+    resumed = Plateau(resumed_opt, **kwargs)
+    resumed_opt.load_state_dict(saved["optimizer"])
+    resumed.load_state_dict(first_format(saved["plateau"]))
+    for metric in metrics[15:]:
+        train_step(opt, unbroken, metric)
+        train_step(resumed_opt, resumed, metric)
+        assert lrs_of(resumed_opt) == lrs_of(opt)
+        assert resumed.state_dict() == unbroken.state_dict()
+    # The first format's plateau always wrote the lr, and its load restored it: it still does,
+    # even on an optimizer whose own state was not loaded.
+    alone_opt = make_optimizer([0.1, 0.02], momentum=0.9)
+    Plateau(alone_opt, **kwargs).load_state_dict(first_format(saved["plateau"]))
+    assert lrs_of(alone_opt) == saved["plateau"]["_last_lr"] != [0.1, 0.02]
+    with pytest.raises(ValueError, match="patience is 1 in the checkpoint, 2 here"):
+        Plateau(make_optimizer([0.1, 0.02]), **{**kwargs, "patience": 2}).load_state_dict(
+            first_format(saved["plateau"])
+        )

@@ -1,6 +1,7 @@
 """lrkit.torch.Scheduler: fields, per-group schedules, stepping styles, tensors, checkpoints."""
 
 import io
+import warnings
 
 import pytest
 from timm_ref import load_timm_scheduler
@@ -145,17 +146,34 @@ def test_lr_scale_multiplies_the_lr_only():
 def test_timm_style_loop_epoch_unit_ignores_updates():
     opt = sgd(groups=1)
     sched = Scheduler(opt, lr=lrkit.step(decay_t=2, decay_rate=0.5))
-    sched.step_update(123)  # an epoch scheduler without updates_per_epoch listens to epochs only
+    # An epoch scheduler without updates_per_epoch listens to epochs only, and says so once.
+    with pytest.warns(UserWarning, match=r"ignores step_update.*updates_per_epoch"):
+        sched.step_update(123)
     assert opt.param_groups[0]["lr"] == 0.1
     sched.step(2)
     assert opt.param_groups[0]["lr"] == 0.05
     assert sched.t == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched.step_update(124)  # once is enough
+
+
+def test_a_loop_that_makes_the_matching_call_first_is_not_warned():
+    sched = Scheduler(sgd(groups=1), lr=lrkit.exponential(gamma=0.5), unit="update")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for epoch in range(2):
+            for i in range(3):
+                sched.step_update(epoch * 3 + i + 1)
+            sched.step(epoch + 1)  # timm's loop makes both calls
+    assert sched.t == 6
 
 
 def test_update_unit_ignores_epochs_without_updates_per_epoch():
     opt = sgd(groups=1)
     sched = Scheduler(opt, lr=lrkit.exponential(gamma=0.5), unit="update")
-    sched.step(3)
+    with pytest.warns(UserWarning, match=r"ignores step\(epoch\).*step_update"):
+        sched.step(3)
     assert opt.param_groups[0]["lr"] == 0.1
     sched.step_update(3)
     assert opt.param_groups[0]["lr"] == 0.1 * 0.5**3
@@ -294,11 +312,32 @@ def test_errors_name_the_field_and_change_nothing():
         Scheduler(sgd(), nesterov=lrkit.constant())
 
 
-def test_adding_a_group_afterwards_is_an_error():
+def test_a_group_added_afterwards_follows_the_shared_schedule_from_its_own_lr():
     opt = sgd(groups=1)
-    sched = Scheduler(opt, lr=lrkit.constant())
-    opt.add_param_group({"params": [torch.zeros(1, requires_grad=True)]})
-    with pytest.raises(RuntimeError, match="2 param groups"):
+    schedule = lrkit.cosine(t_initial=10)
+    sched = Scheduler(opt, lr=schedule, momentum=lrkit.constant(0.5))
+    sched.step(3)
+    opt.add_param_group({"params": [torch.zeros(1, requires_grad=True)], "lr": 0.02, "momentum": 0.8})
+    sched.step(4)
+    assert [g["lr"] for g in opt.param_groups] == [schedule(4, 0.1), schedule(4, 0.02)]
+    assert opt.param_groups[1]["initial_lr"] == 0.02
+    assert opt.param_groups[1]["momentum"] == 0.4
+    assert sched.base_lrs == [0.1, 0.02]
+    # The new group is part of the state from now on.
+    assert sched.state_dict()["num_groups"] == 2
+
+
+def test_a_group_added_under_per_group_schedules_is_refused_before_any_write():
+    opt = sgd(groups=2)
+    sched = Scheduler(opt, lr=[lrkit.cosine(t_initial=10), lrkit.constant()])
+    opt.add_param_group({"params": [torch.zeros(1, requires_grad=True)], "lr": 0.3})
+    before = [g["lr"] for g in opt.param_groups]
+    with pytest.raises(RuntimeError, match=r"one lr schedule per group.*lr=\[\.\.\.\] for all 3 groups"):
+        sched.step()
+    assert [g["lr"] for g in opt.param_groups] == before
+    opt.param_groups.pop()
+    opt.param_groups.pop()
+    with pytest.raises(RuntimeError, match="cannot be removed"):
         sched.step()
 
 
@@ -395,9 +434,26 @@ def test_mismatched_checkpoints_are_refused_whole(change, message):
     assert [dict(g) for g in opt.param_groups] == before and other.t == t_before
 
 
-def test_not_a_state_dict():
-    with pytest.raises(ValueError, match="not an lrkit"):
-        Scheduler(sgd(), lr=lrkit.constant()).load_state_dict({"last_epoch": 3})
+def test_not_a_state_dict_says_whose_it_is_and_what_reads_it():
+    sched = Scheduler(sgd(), lr=lrkit.constant())
+    with pytest.raises(ValueError, match=r"torch lr_scheduler's state_dict.*lrkit.create"):
+        sched.load_state_dict(torch.optim.lr_scheduler.StepLR(sgd(), step_size=2).state_dict())
+    timm = load_timm_scheduler()
+    with pytest.raises(ValueError, match=r"timm scheduler's state_dict.*lrkit.timm"):
+        sched.load_state_dict(timm.CosineLRScheduler(sgd(), t_initial=10).state_dict())
+    with pytest.raises(ValueError, match=r"not an lrkit.torch.Scheduler state_dict.*'epoch'"):
+        sched.load_state_dict({"epoch": 3})
+    with pytest.raises(ValueError, match=r"got list"):
+        sched.load_state_dict([])
+
+
+def test_a_named_driver_state_loads_into_the_plain_driver_of_the_same_schedule():
+    named = lrkit.create("StepLR", sgd(), step_size=2)
+    for _ in range(3):
+        named.step()
+    plain = Scheduler(sgd(), lr=lrkit.step(decay_t=2), unit="update")
+    plain.load_state_dict(named.state_dict())
+    assert plain.t == 3 and plain.get_last_lr() == named.get_last_lr()
 
 
 def test_from_callable_schedules_checkpoint_by_name():
@@ -466,3 +522,53 @@ def test_a_checkpoint_of_the_previous_version_loads():
         lrkit.create(
             "timm:cosine", sgd(groups=2), t_initial=10, cycle_limit=3, cycle_mul=2, noise_range_t=2
         ).load_state_dict(state)
+
+
+# -- continuing under a changed schedule, on purpose ------------------------------------------------
+
+
+def test_an_extended_run_is_refused_by_default_and_continues_with_reschedule(caplog):
+    short, longer = lrkit.cosine(t_initial=100, lr_min=1e-4), lrkit.cosine(t_initial=200, lr_min=1e-4)
+    opt = sgd(groups=2)
+    sched = Scheduler(opt, lr=short, momentum=lrkit.constant(0.5))
+    sched.step(60)
+    state = sched.state_dict()
+    resumed_opt = sgd(groups=2)
+    resumed = Scheduler(resumed_opt, lr=longer, momentum=lrkit.constant(0.5))
+    before = [dict(g) for g in resumed_opt.param_groups]
+    with pytest.raises(ValueError, match=r"lr of group 0: checkpoint has .*t_initial.*100.*reschedule=True"):
+        resumed.load_state_dict(state)
+    assert [dict(g) for g in resumed_opt.param_groups] == before and resumed.t == 0
+    with caplog.at_level("WARNING", logger="lrkit"):
+        report = resumed.load_state_dict(state, reschedule=True)
+    assert resumed.t == 60
+    assert [g["lr"] for g in resumed_opt.param_groups] == [longer(60, 0.1), longer(60, 0.2)]
+    # Only the field whose schedule changed is reported, per group, before and after.
+    assert [(r.field, r.group, r.t) for r in report] == [("lr", 0, 60), ("lr", 1, 60)]
+    assert [r.before for r in report] == [short(60, 0.1), short(60, 0.2)]
+    assert [r.after for r in report] == [longer(60, 0.1), longer(60, 0.2)]
+    assert "continuing at t=60 under a new schedule" in caplog.text
+    # The same schedule under reschedule=True: nothing to report.
+    same = Scheduler(sgd(groups=2), lr=short, momentum=lrkit.constant(0.5))
+    assert same.load_state_dict(state, reschedule=True) == []
+    # What reschedule cannot bridge is still refused: the fields, the unit, the groups.
+    with pytest.raises(ValueError, match="fields"):
+        Scheduler(sgd(groups=2), lr=longer).load_state_dict(state, reschedule=True)
+    with pytest.raises(ValueError, match="param groups"):
+        Scheduler(sgd(groups=3), lr=longer, momentum=lrkit.constant(0.5)).load_state_dict(
+            state, reschedule=True
+        )
+    with pytest.raises(TypeError, match="reschedule"):
+        resumed.load_state_dict(state, reschedule="yes")
+
+
+def test_a_reschedule_from_a_schedule_that_does_not_rebuild_reports_the_value_the_group_holds():
+    opt = sgd(groups=1)
+    sched = Scheduler(opt, lr=lrkit.from_callable(lambda t: 0.5))
+    sched.step(3)
+    state = sched.state_dict()
+    resumed_opt = sgd(groups=1)
+    resumed = Scheduler(resumed_opt, lr=lrkit.constant(0.25))
+    resumed_opt.param_groups[0]["lr"] = 0.05  # as loading the optimizer's state leaves it
+    (change,) = resumed.load_state_dict(state, reschedule=True)
+    assert (change.before, change.after) == (0.05, 0.025)

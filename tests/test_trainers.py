@@ -96,11 +96,13 @@ def test_driver_is_an_lr_scheduler_that_neither_steps_nor_wraps():
     assert isinstance(driver, LRScheduler)
     assert driver.t == 0 and driver.last_epoch == 0
     assert not wrapped_by_torch(opt) and type(opt).step is step_function
-    assert not hasattr(driver, "_step_count")  # torch's counter of step() calls: never started
+    # torch's counter of step() calls counts as torch's does (Accelerate reads and bumps it).
+    assert driver._step_count == reference._step_count == 1
     # Construction wrote the values at t = 0, it did not advance to t = 1.
     assert_close_lists([g["lr"] for g in opt.param_groups], [LR_UPDATES(0, b) for b in BASES.values()])
     driver.step()
-    assert driver.t == 1
+    reference.step()
+    assert driver.t == 1 and driver._step_count == reference._step_count == 2
     assert_close_lists([g["lr"] for g in opt.param_groups], [LR_UPDATES(1, b) for b in BASES.values()])
 
 

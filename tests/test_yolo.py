@@ -172,3 +172,41 @@ def test_bad_arguments_are_named(kwargs, name):
         lrkit.yolo.scheduler(
             lrkit.yolo.optimizer(tiny_model()), args.pop("epochs"), args.pop("batches_per_epoch"), **args
         )
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before")
+@pytest.mark.parametrize("start_epoch", [0, 1, 4])
+def test_yolov5s_own_lambdalr_lines_keep_their_meaning(start_epoch):
+    # YOLOv5's loop with the import swapped but its LambdaLR lines kept: last_epoch set to
+    # start_epoch - 1 when (re)starting, step() at each epoch's end, step_update(ni) added.
+    epochs, nb = 8, 5
+    lf = lambda x: (1 - x / epochs) * 0.9 + 0.1  # noqa: E731
+    reference_opt = lrkit.yolo.optimizer(tiny_model(), lr=0.01, momentum=0.937)
+    reference = torch.optim.lr_scheduler.LambdaLR(reference_opt, lr_lambda=lf)
+    reference.last_epoch = start_epoch - 1
+    expected = our_loop(
+        lrkit.yolo.optimizer(tiny_model(), lr=0.01, momentum=0.937),
+        epochs=epochs,
+        nb=nb,
+        cos_lr=False,
+        lrf=0.1,
+        min_warmup_iters=7,
+        warmup_epochs=0,
+    )
+    opt = lrkit.yolo.optimizer(tiny_model(), lr=0.01, momentum=0.937)
+    sched = lrkit.yolo.scheduler(opt, epochs, nb, cos_lr=False, lrf=0.1, min_warmup_iters=7, warmup_epochs=0)
+    sched.last_epoch = start_epoch - 1
+    assert sched.last_epoch == reference.last_epoch
+    seen = []
+    for epoch in range(start_epoch, epochs):
+        for i in range(nb):
+            sched.step_update(i + nb * epoch)
+            seen.append([(g["lr"], g.get("momentum", 0.0)) for g in opt.param_groups])
+            assert sched.last_epoch == reference.last_epoch
+        sched.step()
+        reference.step()
+        assert sched.last_epoch == reference.last_epoch
+        # LambdaLR's value at its new count is the value of the next epoch's first iteration.
+        if epoch + 1 < epochs:
+            assert [g["lr"] for g in opt.param_groups] == [lr for lr, _ in expected[(epoch + 1) * nb]]
+    assert seen == expected[start_epoch * nb :]

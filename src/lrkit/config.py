@@ -98,7 +98,9 @@ def create(
 
     With an optimizer, a schedule is bound to every group's lr by :class:`lrkit.torch.Scheduler`
     (``unit`` defaults to the recipe's: epochs for timm's and lrkit's names, updates for
-    torch's and transformers'), and a plateau becomes an :class:`lrkit.torch.Plateau`.
+    torch's and transformers'), and a plateau becomes an :class:`lrkit.torch.Plateau`. torch's
+    and transformers' names get :class:`lrkit.torch.NamedScheduler`, which has the API and
+    reads the checkpoints of the torch class behind the name.
 
     >>> import lrkit
     >>> lrkit.create("timm:cosine", t_initial=10, warmup_t=2)(1, base=0.1)
@@ -107,13 +109,17 @@ def create(
     if optimizer is None:
         return build(name, **kwargs)
     # A driver counts in the recipe's unit unless told: recipes that differ only there differ.
-    recipe, built = registry.resolve(name, kwargs, unit_matters=unit is None)
+    # Recipes that read the optimizer's lr (transformers' lr_end, min_lr) get it unless given.
+    defaults = getattr(optimizer, "defaults", None)
+    optimizer_lr = defaults.get("lr") if isinstance(defaults, Mapping) else None
+    recipe, built = registry.resolve(name, kwargs, unit_matters=unit is None, optimizer_lr=optimizer_lr)
     # The optimizer is torch's, so torch is loaded already; lrkit.torch is what drives it.
-    from lrkit.torch import Plateau, Scheduler
+    from lrkit.torch import Plateau
+    from lrkit.torch.named import driver_for
 
     if recipe.plateau:
         return Plateau(optimizer, **built)
-    return Scheduler(optimizer, lr=built, unit=unit or recipe.unit, updates_per_epoch=updates_per_epoch)
+    return driver_for(recipe, kwargs, built, optimizer, unit=unit, updates_per_epoch=updates_per_epoch)
 
 
 # -- config sources ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ mid-epoch from a ``state_dict`` exactly.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -29,7 +30,7 @@ from lrkit.schedule import Schedule
 from lrkit.shapes import Constant, Cosine, Linear
 from lrkit.torch.scheduler import Scheduler
 
-__all__ = ["lf", "optimizer", "param_groups", "scheduler", "warmup_iterations"]
+__all__ = ["YoloScheduler", "lf", "optimizer", "param_groups", "scheduler", "warmup_iterations"]
 
 
 def param_groups(model: torch.nn.Module, weight_decay: float = 5e-4) -> list[dict[str, Any]]:
@@ -85,6 +86,44 @@ def lf(epochs: int, lrf: float = 0.01, cos_lr: bool = True) -> Schedule:
     return Linear(t_initial=epochs, start_factor=1.0, end_factor=lrf)
 
 
+class YoloScheduler(Scheduler):
+    """The driver :func:`scheduler` returns: lrkit's, with the epoch count of YOLOv5's ``LambdaLR``.
+
+    Stepping contract: ``step_update(ni)`` at the start of every iteration writes that
+    iteration's values, and is all a loop needs. A loop migrated from YOLOv5 may keep its two
+    ``LambdaLR`` lines with their meaning: ``scheduler.step()`` at an epoch's end moves to the
+    next epoch's first iteration, and ``last_epoch`` is ``LambdaLR``'s count, the epoch whose
+    ``lf`` the lr follows (``epoch - 1`` during an epoch with ``lag``, YOLOv5's
+    ``scheduler.last_epoch = start_epoch - 1``; ``epoch`` without), so setting it places the
+    driver at the start of the epoch that count implies. Neither writes a value the next
+    ``step_update(ni)`` would not.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer, *, lag: bool, **kwargs: Any) -> None:
+        self._lag = int(lag)
+        super().__init__(optimizer, **kwargs)
+
+    @property
+    def last_epoch(self) -> float:  # type: ignore[override]
+        upe = self.updates_per_epoch or 1
+        return math.floor(self._ticks / upe) - self._lag
+
+    @last_epoch.setter
+    def last_epoch(self, value: float) -> None:
+        Scheduler.last_epoch.fset(self, value)  # type: ignore[attr-defined]
+        self._ticks = (self._ticks + self._lag) * (self.updates_per_epoch or 1)
+
+    def step(self, epoch: float | None = None, metric: float | None = None) -> None:  # type: ignore[override]
+        """At an epoch's end (``LambdaLR.step()``): to the next epoch's first iteration."""
+        if epoch is not None:
+            super().step(epoch, metric)
+            return
+        self._step_count += 1
+        upe = self.updates_per_epoch or 1
+        self._ticks = (math.floor(self._ticks / upe) + 1) * upe
+        self._apply(self._ticks)
+
+
 def warmup_iterations(warmup_epochs: float, batches_per_epoch: int, min_warmup_iters: int = 100) -> int:
     """YOLOv5's warmup length: ``max(round(warmup_epochs * nb), min_warmup_iters)``."""
     return max(round(warmup_epochs * batches_per_epoch), min_warmup_iters)
@@ -104,11 +143,13 @@ def scheduler(
     bias_group: int = 2,
     min_warmup_iters: int = 100,
     lag: bool = True,
-) -> Scheduler:
-    """An :class:`lrkit.torch.Scheduler` giving YOLOv5's lr and momentum at every iteration.
+) -> YoloScheduler:
+    """A :class:`YoloScheduler` giving YOLOv5's lr and momentum at every iteration.
 
     Step it with ``sched.step_update(ni)`` at the start of every iteration, with
-    ``ni = i + batches_per_epoch * epoch``; nothing else. Per group, in iterations ``t``:
+    ``ni = i + batches_per_epoch * epoch``; nothing else is needed (YOLOv5's
+    ``scheduler.step()`` and ``scheduler.last_epoch = start_epoch - 1`` may stay, see
+    :class:`YoloScheduler`). Per group, in iterations ``t``:
 
     - while ``t <= nw`` (``nw`` from :func:`warmup_iterations`): ``np.interp(t, [0, nw],
       [start, base * lf(t // nb)])``, ``start`` being ``warmup_bias_lr`` for ``bias_group``
@@ -164,4 +205,4 @@ def scheduler(
             group["initial_momentum"] = momentum
         start = v.real("warmup_momentum", warmup_momentum, minimum=0.0)
         fields["momentum"] = Warmup(Constant(), warmup_t=nw, warmup_lr_init=start) if nw else Constant()
-    return Scheduler(optimizer, unit="update", updates_per_epoch=nb, **fields)
+    return YoloScheduler(optimizer, lag=lag, unit="update", updates_per_epoch=nb, **fields)

@@ -11,6 +11,14 @@ takes the keywords given (every keyword known, every required one present). One 
 Several fit and build the same schedule in the same unit (``cosine`` with only ``t_initial``
 is lrkit's and timm's alike): that schedule. Several fit and differ: an error listing the
 qualified names to choose from. None fits: an error listing what each takes.
+
+A recipe may read the optimizer's default lr, as transformers' polynomial and min-lr cosines
+do: ``register(..., optimizer_lr="base_lr")`` names the builder argument for it. A front door
+that has an optimizer passes ``resolve(..., optimizer_lr=optimizer.defaults["lr"])``, and each
+candidate that declares such an argument, and was not given it, gets that lr there. The fill
+is the candidate's own: it never makes another candidate's arguments unknown, and the keywords
+an error lists are the ones the user gave. Given explicitly (even as ``None``), the argument is
+the user's.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import pkgutil
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from lrkit import checks as v
 from lrkit import schedule as _schedule
 
 __all__ = ["Recipe", "discover", "qualified_names", "recipes", "register", "resolve"]
@@ -34,7 +43,11 @@ class Recipe:
     """One way to build a schedule: a framework's name for it, its builder, the unit it counts.
 
     ``plateau`` marks a metric-driven recipe, whose builder returns the keyword arguments of
-    :class:`lrkit.torch.Plateau` instead of a schedule.
+    :class:`lrkit.torch.Plateau` instead of a schedule. ``optimizer_lr`` is the builder argument
+    that :func:`resolve` fills with the optimizer's default lr, if any (see the module).
+    ``fields`` builds, from the same keywords, the other param-group fields the framework's
+    scheduler writes beside the lr (``{"momentum": schedule}`` for torch's one-cycle), which a
+    driver built by :func:`lrkit.create` writes too.
     """
 
     source: str
@@ -42,6 +55,8 @@ class Recipe:
     builder: Callable[..., Any]
     unit: str = "epoch"
     plateau: bool = False
+    optimizer_lr: str | None = None
+    fields: Callable[..., dict[str, Any]] | None = None
 
     @property
     def qualified(self) -> str:
@@ -66,7 +81,14 @@ class Recipe:
         """The arguments with their defaults, as ``lrkit names`` prints them."""
         parts = []
         for name, p in self.parameters.items():
-            parts.append(name if p.default is inspect.Parameter.empty else f"{name}={p.default!r}")
+            if name == self.optimizer_lr:
+                # The default is what a driver has; without an optimizer it is the builder's own.
+                default = "the optimizer's lr" + (
+                    "" if p.default is inspect.Parameter.empty else f", or {p.default!r}"
+                )
+                parts.append(f"{name}=<{default}>")
+            else:
+                parts.append(name if p.default is inspect.Parameter.empty else f"{name}={p.default!r}")
         return ", ".join(parts)
 
     def build(self, **kwargs: Any) -> Any:
@@ -78,13 +100,19 @@ _DISCOVERED = False
 
 
 def register(
-    qualified: str, *, unit: str = "epoch", plateau: bool = False
+    qualified: str,
+    *,
+    unit: str = "epoch",
+    plateau: bool = False,
+    optimizer_lr: str | None = None,
+    fields: Callable[..., dict[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: register ``builder`` as the recipe ``qualified`` (``"SOURCE:NAME"``).
 
     The builder takes keyword arguments and returns an :class:`~lrkit.Schedule` (for a
     plateau: a dict of keyword arguments for :class:`lrkit.torch.Plateau`); ``unit`` is what
-    its times count.
+    its times count. ``optimizer_lr`` names the keyword argument that a front door with an
+    optimizer fills with the optimizer's default lr when the user does not give it.
     """
     source, _, name = qualified.partition(":")
     if not source or not name or ":" in name:
@@ -92,8 +120,18 @@ def register(
     if unit not in UNITS:
         raise ValueError(f"unit must be 'epoch' or 'update', got {unit!r}")
 
+    if optimizer_lr is not None and not isinstance(optimizer_lr, str):
+        raise TypeError(f"optimizer_lr must be the name of a builder argument, got {optimizer_lr!r}")
+
     def decorate(builder: Callable[..., Any]) -> Callable[..., Any]:
-        recipe = Recipe(source, name, builder, unit, plateau)
+        recipe = Recipe(source, name, builder, unit, plateau, optimizer_lr, fields)
+        if optimizer_lr is not None:
+            p = recipe.parameters.get(optimizer_lr)
+            if p is None or p.kind not in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD):
+                raise ValueError(
+                    f"optimizer_lr={optimizer_lr!r}: {qualified}'s builder takes no keyword argument of "
+                    f"that name; it takes {recipe.signature()}"
+                )
         known = _RECIPES.get(qualified)
         if known is not None and known.builder is not builder:
             raise ValueError(f"recipe {qualified!r} is already registered to {known.builder!r}")
@@ -129,11 +167,19 @@ def sources() -> list[str]:
     return sorted({r.source for r in recipes()})
 
 
-def resolve(name: str, kwargs: Mapping[str, Any], *, unit_matters: bool = True) -> tuple[Recipe, Any]:
+def resolve(
+    name: str,
+    kwargs: Mapping[str, Any],
+    *,
+    unit_matters: bool = True,
+    optimizer_lr: Any = None,
+) -> tuple[Recipe, Any]:
     """The recipe ``name`` (qualified, or bare by the module's rule) and what it builds from ``kwargs``.
 
     ``unit_matters=False`` lets recipes that build the same schedule in different units agree
-    (a schedule alone, not yet bound to a driver's clock).
+    (a schedule alone, not yet bound to a driver's clock). ``optimizer_lr`` is the default lr
+    of the optimizer the schedule will drive, for the recipes that read it (``None``: no
+    optimizer, or one without a default lr); ``kwargs`` itself is never changed.
 
     >>> import lrkit
     >>> recipe, built = resolve("cosine", {"t_initial": 10, "warmup_t": 2})
@@ -148,16 +194,18 @@ def resolve(name: str, kwargs: Mapping[str, Any], *, unit_matters: bool = True) 
         recipe = _RECIPES.get(name)
         if recipe is None:
             raise ValueError(_unknown(name))
-        if not recipe.accepts(keys):
-            raise ValueError(_misfit(name, [recipe], keys))
-        return recipe, recipe.build(**kwargs)
+        arguments = _arguments(recipe, kwargs, optimizer_lr)
+        if not recipe.accepts(set(arguments)):
+            raise ValueError(_misfit(name, {recipe: arguments}, keys))
+        return recipe, _build(recipe, arguments, kwargs)
     candidates = sorted((r for r in _RECIPES.values() if r.name == name), key=lambda r: r.source)
     if not candidates:
         raise ValueError(_unknown(name))
-    fitting = [r for r in candidates if r.accepts(keys)]
+    arguments_of = {r: _arguments(r, kwargs, optimizer_lr) for r in candidates}
+    fitting = [r for r in candidates if r.accepts(set(arguments_of[r]))]
     if not fitting:
-        raise ValueError(_misfit(name, candidates, keys))
-    built = [(r, r.build(**kwargs)) for r in fitting]
+        raise ValueError(_misfit(name, arguments_of, keys))
+    built = [(r, _build(r, arguments_of[r], kwargs)) for r in fitting]
     first_recipe, first = built[0]
     same = all(b == first for _, b in built[1:])
     if same and (not unit_matters or all(r.unit == first_recipe.unit for r, _ in built[1:])):
@@ -168,6 +216,25 @@ def resolve(name: str, kwargs: Mapping[str, Any], *, unit_matters: bool = True) 
     raise ValueError(
         f"{name!r} with {given} fits {choices}, which {differ}; write the qualified name of the one you mean"
     )
+
+
+def _arguments(recipe: Recipe, kwargs: Mapping[str, Any], optimizer_lr: Any) -> Mapping[str, Any]:
+    """What ``recipe`` is built from: a new dict with its optimizer-lr argument filled, or ``kwargs`` itself.
+
+    It is filled where the recipe declares one, ``optimizer_lr`` is known, and the user did not
+    give that argument.
+    """
+    if optimizer_lr is None or recipe.optimizer_lr is None or recipe.optimizer_lr in kwargs:
+        return kwargs
+    return {**kwargs, recipe.optimizer_lr: optimizer_lr}
+
+
+def _build(recipe: Recipe, arguments: Mapping[str, Any], kwargs: Mapping[str, Any]) -> Any:
+    if arguments is kwargs:  # nothing filled (see _arguments)
+        return recipe.build(**arguments)
+    # A filled value that the builder rejects is the optimizer's lr, not an argument the user typed.
+    with v.renamed(**{str(recipe.optimizer_lr): "the optimizer's lr"}):
+        return recipe.build(**arguments)
 
 
 def _unknown(name: str) -> str:
@@ -181,13 +248,14 @@ def _unknown(name: str) -> str:
     )
 
 
-def _misfit(name: str, candidates: list[Recipe], keys: set[str]) -> str:
+def _misfit(name: str, candidates: Mapping[Recipe, Mapping[str, Any]], keys: set[str]) -> str:
+    """Why no candidate fits the user's ``keys`` (each candidate with its arguments, fill included)."""
     known = set().union(*(set(r.parameters) for r in candidates))
     unknown = sorted(keys - known)
     takes = "; ".join(f"{r.qualified}({r.signature()})" for r in candidates)
     if unknown:
         return f"{name}: unknown argument(s) {', '.join(map(repr, unknown))}; it takes {takes}"
-    missing = sorted(set().union(*(r.required - keys for r in candidates)))
+    missing = sorted(set().union(*(r.required - set(arguments) for r, arguments in candidates.items())))
     return f"{name}: missing argument(s) {', '.join(map(repr, missing))}; it takes {takes}"
 
 

@@ -5,7 +5,8 @@ timm's values differ from the core's, the difference is a node of this module:
 :class:`FloatCycles` (timm's float cycle index), :class:`CurveWarmup` (the tanh warmup that
 ramps to where the curve picks up) and :class:`TorchNoise` (the numbers timm draws from
 ``torch.Generator(seed + t)``); multistep's ``t + 1`` rule is ``shift(multistep, by=-1)``.
-:mod:`lrkit.timm` drives optimizers with these very builders.
+:mod:`lrkit.timm` evaluates these very builders past its warmup (its ramp is timm's own, from
+timm's ``warmup_steps`` attribute).
 
 >>> s = cosine(t_initial=10, warmup_t=2, noise_range_t=5)
 >>> s
@@ -25,7 +26,7 @@ from lrkit import checks as v
 from lrkit import schedule as _schedule
 from lrkit.combinators import Cycles, Noise, Shift, Warmup
 from lrkit.recipes.registry import register
-from lrkit.schedule import Schedule, schedule_class
+from lrkit.schedule import SCALAR, Schedule, schedule_class
 from lrkit.shapes import Constant, Cosine, MultiStep, Poly, Step, Tanh, wsd
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
     "scheduler_kwargs",
     "step",
     "tanh",
+    "torch_draw",
+    "torch_noise",
 ]
 
 NoiseRange = Any
@@ -63,6 +66,9 @@ class FloatCycles(Cycles):
 
     timm does not settle the index against the cycle starts, so the first instant of a cycle
     can land at the end of the one before (``t=211`` with ``t_initial=16, cycle_mul=1.5``).
+    As in timm, the curve is evaluated only inside a cycle below ``cycle_limit``; past it, and
+    past the end of all the cycles of a shrinking run (``cycle_mul < 1``, where timm's log
+    fails), the value is the floor.
 
     >>> from lrkit import cycles
     >>> timm_way = FloatCycles(Cosine(t_initial=16), cycle_mul=1.5, cycle_limit=10)
@@ -76,6 +82,47 @@ class FloatCycles(Cycles):
 
     def _settle(self, xp: Any, t: Any, index: Any) -> Any:
         return index
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        first, mul, limit = self.first_length, self.cycle_mul, self.cycle_limit
+        if mul == 1 or limit is None:
+            # No log to leave its domain, and the cycle length never shrinks to nothing.
+            return super()._value(xp, t, base)
+        position = 1 - t / first * (1 - mul)
+        if xp is SCALAR:
+            # As timm: past the limit the curve is not evaluated at all. Far cycles of a
+            # shrinking run have lengths that underflow (``length ** k_decay`` is then 0, and
+            # the curve divides by it), and past the end of all of them timm's log has no value
+            # (its domain error) where no cycle is left: both are the floor here.
+            if position <= 0:
+                return self._past_limit(xp, t, base)
+            index = math.floor(math.log(position) / math.log(mul))
+            if index >= limit:
+                return self._past_limit(xp, t, base)
+            return self._in_cycle(xp, t, base, index)
+        index = xp.floor(xp.log(xp.maximum(position, 1e-300)) / math.log(mul))
+        inside = (position > 0) & (index < limit)
+        # Arrays evaluate both sides: the discarded one at the first cycle, which is finite.
+        curve = self._in_cycle(xp, t, base, xp.where(inside, index, 0.0))
+        return xp.where(inside, curve, self._past_limit(xp, t, base))
+
+    def _in_cycle(self, xp: Any, t: Any, base: Any, index: Any) -> Any:
+        """The curve of cycle ``index`` at ``t``, as timm computes it (``cycle_mul != 1``)."""
+        first, mul = self.first_length, self.cycle_mul
+        length = mul**index * first
+        local = xp.clip(t - (1 - mul**index) / (1 - mul) * first, 0.0, length)
+        peak = base * self.cycle_decay**index
+        inner = self.schedule
+        return inner._curve(xp, local, length, peak) if inner.finite else inner._value(xp, local, peak)
+
+    def _past_limit(self, xp: Any, t: Any, base: Any) -> Any:
+        """What ``cycle_limit`` cycles leave behind: the floor of the last one."""
+        last = max(self.cycle_limit - 1, 0)
+        peak = base * self.cycle_decay**last
+        inner = self.schedule
+        if inner.finite:
+            return inner._floor(peak)
+        return inner._value(xp, xp.full_like(t, self.cycle_mul**last * self.first_length), peak)
 
 
 @schedule_class
@@ -98,13 +145,8 @@ class CurveWarmup(Warmup):
         return self.schedule._value(xp, xp.full_like(t, 0.0 if self.prefix else self.warmup_t), base)
 
 
-def torch_noise(keys: np.ndarray, kind: str, pct: float, std: float) -> np.ndarray:
-    """One relative noise per key, drawn as timm draws it from ``torch.Generator(key)``.
-
-    ``normal``: ``randn() * std``, drawn again from the same generator until its magnitude is
-    below ``pct``; ``uniform``: ``2 * (rand() - 0.5) * pct``. Each distinct key is drawn once.
-    torch is imported here, when numbers are drawn: only this draw needs it.
-    """
+def _torch() -> Any:
+    # torch is imported here, when numbers are drawn: only the draw needs it.
     try:
         import torch
     except ImportError:
@@ -112,20 +154,36 @@ def torch_noise(keys: np.ndarray, kind: str, pct: float, std: float) -> np.ndarr
             "timm's noise is drawn by torch.Generator(seed + t): pip install torch "
             "(or use lrkit.noise, lrkit's own platform-independent draws)"
         ) from None
+    return torch
+
+
+def _draw(generator: Any, key: int, kind: str, pct: float, std: float) -> float:
+    torch = _torch()
+    generator.manual_seed(key)
+    if kind == "uniform":
+        return 2 * (torch.rand(1, generator=generator).item() - 0.5) * pct
+    while True:
+        draw = torch.randn(1, generator=generator).item() * std
+        if abs(draw) < pct:
+            return draw
+
+
+def torch_draw(key: int, kind: str, pct: float, std: float) -> float:
+    """The relative noise of one key, drawn as timm draws it (see :func:`torch_noise`)."""
+    return _draw(_torch().Generator(), key, kind, pct, std)
+
+
+def torch_noise(keys: np.ndarray, kind: str, pct: float, std: float) -> np.ndarray:
+    """One relative noise per key, drawn as timm draws it from ``torch.Generator(key)``.
+
+    ``normal``: ``randn() * std``, drawn again from the same generator until its magnitude is
+    below ``pct``; ``uniform``: ``2 * (rand() - 0.5) * pct``. Each distinct key is drawn once.
+    torch is imported when numbers are drawn: only the draw needs it.
+    """
     keys = np.asarray(keys, dtype=np.int64)
     unique, inverse = np.unique(keys, return_inverse=True)
-    drawn = np.empty(len(unique), dtype=np.float64)
-    generator = torch.Generator()
-    for i, key in enumerate(unique.tolist()):
-        generator.manual_seed(key)
-        if kind == "uniform":
-            drawn[i] = 2 * (torch.rand(1, generator=generator).item() - 0.5) * pct
-            continue
-        while True:
-            draw = torch.randn(1, generator=generator).item() * std
-            if abs(draw) < pct:
-                drawn[i] = draw
-                break
+    generator = _torch().Generator()
+    drawn = np.array([_draw(generator, key, kind, pct, std) for key in unique.tolist()], dtype=np.float64)
     return drawn[inverse].reshape(keys.shape)
 
 

@@ -27,9 +27,11 @@ their place: its peak for ``OneCycleLR``, its lower bound for ``CyclicLR``. A pe
 ``Scheduler(opt, unit="update", lr=[one_cycle_lr(max_lr=m, total_steps=n) for m in max_lrs])``.
 
 Momentum. With ``cycle_momentum=True`` (torch's default) ``OneCycleLR`` and ``CyclicLR`` also
-write each group's momentum (SGD, RMSprop) or ``beta1`` (Adam-style ``betas``). The registered
-builders give the lr alone, so ``create()`` does not cycle momentum; :func:`one_cycle_momentum`
-and :func:`cyclic_momentum` give that curve, driven beside the lr by the same scheduler::
+write each group's momentum (SGD, RMSprop) or ``beta1`` (Adam-style ``betas``), and so does
+``lrkit.create("OneCycleLR", optimizer, ...)``: the recipe registers that curve as a field
+beside the lr (:func:`one_cycle_fields`, :func:`cyclic_fields`). A schedule is one field's, so
+``lrkit.build`` gives the lr alone; :func:`one_cycle_momentum` and :func:`cyclic_momentum`
+give the momentum, to drive by hand::
 
     Scheduler(opt, unit="update",
               lr=one_cycle_lr(max_lr=0.1, total_steps=1000),
@@ -71,10 +73,12 @@ from lrkit.shapes import (
 )
 
 __all__ = [
+    "MOMENTUM",
     "chained_scheduler",
     "constant_lr",
     "cosine_annealing_lr",
     "cosine_annealing_warm_restarts",
+    "cyclic_fields",
     "cyclic_lr",
     "cyclic_momentum",
     "exponential_lr",
@@ -82,6 +86,7 @@ __all__ = [
     "linear_lr",
     "multi_step_lr",
     "multiplicative_lr",
+    "one_cycle_fields",
     "one_cycle_lr",
     "one_cycle_momentum",
     "polynomial_lr",
@@ -89,6 +94,11 @@ __all__ = [
     "sequential_lr",
     "step_lr",
 ]
+
+
+#: The field a driver writes a cycled momentum into: torch's rule is ``beta1`` where the
+#: optimizer's defaults hold ``betas`` (Adam-style), else ``momentum``.
+MOMENTUM = "momentum"
 
 
 def _positive(name: str, value: Any) -> int | float:
@@ -335,7 +345,65 @@ def _one_cycle(
     )
 
 
-@register("torch:OneCycleLR", unit="update")
+def one_cycle_fields(
+    *,
+    total_steps: int | None = None,
+    epochs: int | None = None,
+    steps_per_epoch: int | None = None,
+    pct_start: float = 0.3,
+    anneal_strategy: str = "cos",
+    cycle_momentum: bool = True,
+    base_momentum: float = 0.85,
+    max_momentum: float = 0.95,
+    three_phase: bool = False,
+    **lr_only: Any,
+) -> dict[str, Schedule]:
+    """The fields ``OneCycleLR`` drives beside the lr: its momentum, unless ``cycle_momentum=False``."""
+    if not v.flag("cycle_momentum", cycle_momentum):
+        return {}
+    momentum = one_cycle_momentum(
+        total_steps=total_steps,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
+        pct_start=pct_start,
+        anneal_strategy=anneal_strategy,
+        base_momentum=base_momentum,
+        max_momentum=max_momentum,
+        three_phase=three_phase,
+    )
+    return {MOMENTUM: momentum}
+
+
+def cyclic_fields(
+    *,
+    step_size_up: float = 2000,
+    step_size_down: float | None = None,
+    mode: str = "triangular",
+    gamma: float = 1.0,
+    scale_fn: Callable[[float], float] | None = None,
+    scale_mode: str = "cycle",
+    cycle_momentum: bool = True,
+    base_momentum: float = 0.8,
+    max_momentum: float = 0.9,
+    **lr_only: Any,
+) -> dict[str, Schedule]:
+    """The fields ``CyclicLR`` drives beside the lr: its momentum, unless ``cycle_momentum=False``."""
+    if not v.flag("cycle_momentum", cycle_momentum):
+        return {}
+    momentum = cyclic_momentum(
+        step_size_up=step_size_up,
+        step_size_down=step_size_down,
+        mode=mode,
+        gamma=gamma,
+        scale_fn=scale_fn,
+        scale_mode=scale_mode,
+        base_momentum=base_momentum,
+        max_momentum=max_momentum,
+    )
+    return {MOMENTUM: momentum}
+
+
+@register("torch:OneCycleLR", unit="update", fields=one_cycle_fields)
 def one_cycle_lr(
     *,
     max_lr: float | None = None,
@@ -344,6 +412,9 @@ def one_cycle_lr(
     steps_per_epoch: int | None = None,
     pct_start: float = 0.3,
     anneal_strategy: str = "cos",
+    cycle_momentum: bool = True,
+    base_momentum: float = 0.85,
+    max_momentum: float = 0.95,
     div_factor: float = 25.0,
     final_div_factor: float = 1e4,
     three_phase: bool = False,
@@ -353,7 +424,9 @@ def one_cycle_lr(
 
     ``max_lr`` fixes the peak for every group, as torch does; without it each group peaks at
     its own lr. From step ``total_steps - 1`` on it holds the end value (torch allows one step
-    more, extrapolating the last phase, and raises after it). Momentum: :func:`one_cycle_momentum`.
+    more, extrapolating the last phase, and raises after it). ``cycle_momentum``,
+    ``base_momentum`` and ``max_momentum`` are the momentum's (:func:`one_cycle_fields`, which
+    checks them): a driver built by ``lrkit.create`` writes it; this lr schedule ignores them.
     """
     shape = _one_cycle(
         total_steps,
@@ -460,7 +533,7 @@ def _cyclic(
     return Rebase(FromCallable(_CyclicCurve(scale_fn, scale_mode, start, peak, up, down)), base=1.0)
 
 
-@register("torch:CyclicLR", unit="update")
+@register("torch:CyclicLR", unit="update", fields=cyclic_fields)
 def cyclic_lr(
     *,
     base_lr: float | None = None,
@@ -471,6 +544,9 @@ def cyclic_lr(
     gamma: float = 1.0,
     scale_fn: Callable[[float], float] | None = None,
     scale_mode: str = "cycle",
+    cycle_momentum: bool = True,
+    base_momentum: float = 0.8,
+    max_momentum: float = 0.9,
 ) -> Schedule:
     """torch's ``CyclicLR`` lr: ``base_lr + (max_lr - base_lr) * s(t) * g``.
 
@@ -478,7 +554,8 @@ def cyclic_lr(
     ``g`` is 1 (``"triangular"``), halves each cycle (``"triangular2"``), is ``gamma ** t``
     (``"exp_range"``) or ``scale_fn`` of the cycle or the step (``scale_mode``). ``base_lr``
     fixes the lower bound for every group, as torch does; without it each group's own lr is
-    its lower bound (a custom ``scale_fn`` needs it). Momentum: :func:`cyclic_momentum`.
+    its lower bound (a custom ``scale_fn`` needs it). The momentum arguments are
+    :func:`cyclic_fields`' (a driver built by ``lrkit.create`` writes it); the lr ignores them.
     """
     start = None if base_lr is None else _absolute("base_lr", base_lr, "cyclic_lr")
     peak = _absolute("max_lr", max_lr, "cyclic_lr")

@@ -11,13 +11,20 @@ arguments. Which names need ``num_warmup_steps`` and ``num_training_steps`` foll
 not take is a ``ValueError`` naming it (``get_scheduler`` lets ``constant`` and
 ``constant_with_warmup`` drop such keys silently; here they are errors too).
 
+Step counts may be fractional, as ``get_scheduler`` takes them: at every whole step (the only
+times transformers computes) the value is transformers', its ``max(1, ...)`` divisors included.
+
 Three schedules read the optimizer's lr (``optimizer.defaults["lr"]``), which a schedule of
 ``(t, base)`` cannot see: polynomial's ``lr_end`` and the two min-lr cosines' ``min_lr`` are
 absolute lrs that transformers turns into a fraction of that lr, and then applies that fraction
-to every group. Without ``base_lr`` they are kept absolute here, which is transformers' value for
-every group whose lr is the optimizer's default lr (a one-group optimizer, or the Trainer's
-groups); give ``base_lr=optimizer.defaults["lr"]`` to match transformers for groups with other
-lrs too.
+to every group. Their builders take that lr as ``base_lr``, which :func:`lrkit.create` with an
+optimizer fills with ``optimizer.defaults["lr"]`` when it is not given: every group then gets
+transformers' value. ``base_lr=None``, given explicitly, keeps ``lr_end`` and ``min_lr``
+absolute instead, so that every group ends at that lr. Without an optimizer (:func:`lrkit.build`,
+``lrkit.create(name)`` without one, a config read by :func:`lrkit.config.read` or the ``lrkit``
+command) there is no lr to read, and ``base_lr`` defaults to ``None``, the absolute reading: that
+is transformers' value for a group whose lr is the optimizer's default lr (a one-group
+optimizer, or the Trainer's groups); give ``base_lr=`` to get it for the others.
 
 ``greedy`` is not registered: ``GreedyLR`` raises the lr after ``patience`` improving metrics as
 well as lowering it after ``patience`` bad ones, with warmup and cooldown counters, optional
@@ -151,8 +158,9 @@ def _cycles(num_cycles: Any) -> int | float:
     return v.real_or_int("num_cycles", num_cycles, minimum=0.0)
 
 
-def _base_lr(base_lr: Any) -> float:
-    return v.real("base_lr", base_lr, minimum=0.0, strict_minimum=True)
+def _base_lr(base_lr: Any) -> float | None:
+    # An optimizer's lr may be 0 (transformers then fails only where it divides by it).
+    return None if base_lr is None else v.real("base_lr", base_lr, minimum=0.0)
 
 
 def _cosine_to_min_lr(
@@ -160,13 +168,15 @@ def _cosine_to_min_lr(
 ) -> Schedule:
     """The cosine of the two min-lr schedules, from ``base`` down to ``min_lr`` or ``min_lr_rate * base``."""
     min_lr, min_lr_rate = options.get("min_lr"), options.get("min_lr_rate")
-    base_lr = None if base_lr is None else _base_lr(base_lr)
+    base_lr = _base_lr(base_lr)
     if min_lr is not None and min_lr_rate is not None:
         raise ValueError(f"{name}: only one of min_lr or min_lr_rate should be set")
     if min_lr is not None:
         min_lr = v.real_or_int("min_lr", min_lr, minimum=0.0)
         if base_lr is None:
             return CosineWave(t_initial=length, cycles=_cycles(num_cycles), lr_min=min_lr)
+        if not base_lr:
+            raise v.invalid("base_lr", "must be > 0 to read {min_lr} as a fraction of it, got 0", "min_lr")
         # transformers' own arithmetic: min_lr / optimizer.defaults["lr"].
         min_lr_rate = min_lr / base_lr
     elif min_lr_rate is None:
@@ -187,15 +197,19 @@ def linear(
 ) -> Schedule:
     """``get_linear_schedule_with_warmup``: warmup from 0, then a straight line to 0 at ``T``.
 
-    ``v(t) = base * t / w`` for ``t < w``, then ``base * max(0, (T - t) / max(1, T - w))``.
+    ``v(t) = base * t / w`` for ``t < w``, then ``base * max(0, (T - t) / max(1, T - w))`` (which
+    starts below ``base`` when ``T - w < 1``).
     """
     _extra("linear", scheduler_specific_kwargs)
     w, total = _steps("linear", num_warmup_steps, num_training_steps)
     if total <= w:
         return _warmup(Constant(0.0), w)  # the line is at (or past) 0 when the warmup ends
-    # The line as the time left, (T - t) / (T - w), which is how transformers computes it: bit for
-    # bit the same, where 1 - (t - w) / (T - w) loses digits near T.
-    return _warmup(Reverse(Linear(t_initial=total - w, start_factor=0.0, end_factor=1.0)), w)
+    # The line as the time left on the run's own clock, (T - t) / max(1, T - w), which is how
+    # transformers computes it: bit for bit the same, where 1 - (t - w) / (T - w) loses digits
+    # near T, and (T - w) - (t - w) does for a fractional w.
+    line = Linear(t_initial=max(1, total - w), start_factor=0.0, end_factor=1.0)
+    after = Reverse(line, t_initial=total)
+    return Warmup(after, warmup_t=w) if w else after
 
 
 @register("transformers:cosine", unit="update")
@@ -237,7 +251,7 @@ def cosine_with_restarts(
     return _warmup(Sequential((restarts, Constant(0.0)), (length,)), w)
 
 
-@register("transformers:polynomial", unit="update")
+@register("transformers:polynomial", unit="update", optimizer_lr="base_lr")
 def polynomial(
     *,
     num_warmup_steps: Steps = None,
@@ -249,17 +263,19 @@ def polynomial(
 ) -> Schedule:
     """``get_polynomial_decay_schedule_with_warmup``: warmup, then polynomial decay to ``lr_end`` (1e-7).
 
+    With ``base_lr`` (the optimizer's lr, which :func:`lrkit.create` fills in), ``lr_end`` is read
+    as transformers reads it, as the fraction ``e = lr_end / base_lr`` of each group's base:
     ``v(t) = base * t / w`` for ``t < w``, then
-    ``lr_end + (base - lr_end) * (1 - (t - w) / (T - w)) ** power`` (power 1.0) up to ``T``, then
-    ``lr_end``; with ``base_lr``, ``lr_end`` is read as transformers reads it, as the fraction
-    ``e = lr_end / base_lr`` of each group's base: ``base * (e + (1 - e) * (...) ** power)``.
+    ``base * (e + (1 - e) * (1 - (t - w) / (T - w)) ** power)`` (power 1.0) up to ``T``, then
+    ``base * e``. With ``base_lr=None`` (the default without an optimizer) ``lr_end`` is absolute:
+    ``lr_end + (base - lr_end) * (1 - (t - w) / (T - w)) ** power``, then ``lr_end``.
     """
     options = _extra("polynomial", scheduler_specific_kwargs, lr_end=lr_end, power=power)
     w, total = _steps("polynomial", num_warmup_steps, num_training_steps)
     end = v.real_or_int("lr_end", options.get("lr_end", 1e-7), minimum=0.0)
     power = v.real_or_int("power", options.get("power", 1.0), minimum=0.0, strict_minimum=True)
+    base_lr = _base_lr(base_lr)
     if base_lr is not None:
-        base_lr = _base_lr(base_lr)
         if not base_lr > end:
             raise ValueError(f"lr_end ({end}) must be smaller than initial lr ({base_lr})")
         rate = end / base_lr
@@ -367,7 +383,7 @@ def reduce_lr_on_plateau(
     return {**defaults, **options}
 
 
-@register("transformers:cosine_with_min_lr", unit="update")
+@register("transformers:cosine_with_min_lr", unit="update", optimizer_lr="base_lr")
 def cosine_with_min_lr(
     *,
     num_warmup_steps: Steps = None,
@@ -381,8 +397,10 @@ def cosine_with_min_lr(
     """``get_cosine_with_min_lr_schedule_with_warmup``: ``cosine`` waving down to ``min_lr``, not 0.
 
     With ``c = 0.5 * (1 + cos(2 * pi * num_cycles * (t - w) / max(1, T - w)))``:
-    ``v(t) = base * t / w`` for ``t < w``, then ``min_lr + (base - min_lr) * c``, or
-    ``base * (r + (1 - r) * c)`` with ``r = min_lr_rate`` (or ``min_lr / base_lr``).
+    ``v(t) = base * t / w`` for ``t < w``, then ``base * (r + (1 - r) * c)`` with
+    ``r = min_lr_rate``, or ``r = min_lr / base_lr`` (``base_lr``: the optimizer's lr, which
+    :func:`lrkit.create` fills in); with ``min_lr`` and ``base_lr=None`` (the default without an
+    optimizer) ``min_lr`` is absolute: ``min_lr + (base - min_lr) * c``.
     """
     name = "cosine_with_min_lr"
     options = _extra(
@@ -393,7 +411,7 @@ def cosine_with_min_lr(
     return _warmup(wave, w)
 
 
-@register("transformers:cosine_warmup_with_min_lr", unit="update")
+@register("transformers:cosine_warmup_with_min_lr", unit="update", optimizer_lr="base_lr")
 def cosine_warmup_with_min_lr(
     *,
     num_warmup_steps: Steps = None,
@@ -407,9 +425,14 @@ def cosine_warmup_with_min_lr(
 ) -> Schedule:
     """``get_cosine_with_min_lr_schedule_with_warmup_lr_rate``: ``cosine_with_min_lr`` one step ahead.
 
-    With ``c(s)`` as in ``cosine_with_min_lr`` at ``s = t - w + 1``: ``v(t) = base * (t + 1) / w``
-    for ``t < w``, or with ``warmup_lr_rate`` (``a``) ``base * (a + (1 - a) * t / max(1, w - 1))``;
-    then ``min_lr + (base - min_lr) * c(s)`` (or ``base * (r + (1 - r) * c(s))``).
+    With ``c(s)`` as in ``cosine_with_min_lr`` at ``s = t - w + 1``, ``m = max(1, ceil(w) - 1)``
+    (the last step of the warmup) and ``u = min(t, m)``: ``v(t) = base * (u + 1) / max(1, w)``
+    for ``t < w``, or with ``warmup_lr_rate`` (``a``) ``base * (a + (1 - a) * u / max(1, w - 1))``
+    (either may pass ``base`` at ``m`` when ``w`` is fractional, as transformers computes them); then
+    ``base * (r + (1 - r) * c(s))``, ``r`` as in ``cosine_with_min_lr`` (``base_lr`` the
+    optimizer's lr), or with ``min_lr`` and ``base_lr=None`` ``min_lr + (base - min_lr) * c(s)``.
+    A rate above 1 that takes the ramp below 0 at ``m`` is a ``ValueError`` (transformers writes
+    that negative lr).
     """
     name = "cosine_warmup_with_min_lr"
     options = _extra(
@@ -423,13 +446,28 @@ def cosine_warmup_with_min_lr(
     w, total = _steps(name, num_warmup_steps, num_training_steps)
     wave = _cosine_to_min_lr(name, max(1, total - w), options.get("num_cycles", 0.5), options, base_lr)
     rate = options.get("warmup_lr_rate")
-    if rate is None or not w:
-        # (t + 1) / w is the usual warmup one step ahead, and so is the cosine after it.
-        return Shift(_warmup(wave, w), by=-1)
-    rate = v.real_or_int("warmup_lr_rate", rate, minimum=0.0)
-    # This ramp reaches base at t = w - 1, and the cosine takes over one step ahead at t = w.
-    ramp = Linear(t_initial=max(1, w - 1), start_factor=rate, end_factor=1.0)
-    return Sequential((ramp, Shift(wave, by=-1)), (w,))
+    if rate is not None:
+        rate = v.real_or_int("warmup_lr_rate", rate, minimum=0.0)
+    ahead = Shift(wave, by=-1)  # transformers' cosine is at (t - w) + 1 from t = w on
+    if not w:
+        return ahead
+    # transformers' ramp is a line over the steps t < w that it does not stop at base: for a
+    # fractional w its last step m = ceil(w) - 1 lies past w - 1, where the line is above base
+    # (below it for a rate above 1). The line from 0 to m, held after m, is that at every step.
+    last = max(1, math.ceil(w) - 1)
+    if rate is None:
+        start, end = 1 / max(1, w), (last + 1) / max(1, w)
+    else:
+        start, end = rate, rate + (1 - rate) * last / max(1, w - 1)
+        if end < 0:
+            raise v.invalid(
+                "warmup_lr_rate",
+                f"{rate!r} with num_warmup_steps={w!r} makes transformers' warmup "
+                f"a + (1 - a) * t / max(1, w - 1) negative at step {last}; give a rate of at most "
+                f"{last / (last - max(1, w - 1))!r}",
+            )
+    ramp = Linear(t_initial=last, start_factor=start, end_factor=end)
+    return Sequential((ramp, ahead), (w,))
 
 
 @register("transformers:warmup_stable_decay", unit="update")
@@ -448,7 +486,7 @@ def warmup_stable_decay(
     """``get_wsd_schedule``: warmup from ``m * base``, stable at ``base``, decay to ``m * base``, hold.
 
     With ``m = min_lr_ratio`` (0), ``S = num_stable_steps`` (``T - w - num_decay_steps``),
-    ``D = num_decay_steps``, ``p = t / w`` and ``q = (t - w - S) / D``:
+    ``D = num_decay_steps``, ``p = t / w`` and ``q = (t - w - S) / max(1, D)``:
     ``v(t) = base * (m + (1 - m) * f)`` with ``f`` the warmup ``p``, ``0.5 * (1 - cos(pi * p))``
     or ``1 - sqrt(1 - p)`` for ``t < w``; 1 for ``t < w + S``; the decay ``1 - q``,
     ``0.5 * (1 + cos(2 * pi * num_cycles * q))`` or ``1 - sqrt(q)`` for ``t < w + S + D``; then ``f = 0``.
@@ -500,16 +538,19 @@ def warmup_stable_decay(
             ramp = Reverse(WSD(t_initial=w, decay_t=w, decay_fn="1-sqrt", lr_min=ratio), t_initial=w)
         pieces.append(ramp)
         starts.append(0)
-    if stable > 0:
+    decay_start = w + max(stable, 0)
+    if decay_start > w:  # not stable > 0: a stable phase below w's last digit has no step
         pieces.append(Constant())
         starts.append(w)
-    decay_start = w + max(stable, 0)
     decay_end = w + stable + decay_steps
     if decay_end > decay_start:
+        # transformers' decay progress is (t - w - S) / max(1, D): a decay shorter than one step
+        # is cut before it gets far.
+        scale = max(1, decay_steps)
         if decay_type == "cosine":
-            decay: Schedule = CosineWave(t_initial=decay_steps, cycles=cycles, lr_min=ratio)
+            decay: Schedule = CosineWave(t_initial=scale, cycles=cycles, lr_min=ratio)
         else:
-            decay = WSD(t_initial=decay_steps, decay_t=decay_steps, decay_fn=decay_type, lr_min=ratio)
+            decay = WSD(t_initial=scale, decay_t=scale, decay_fn=decay_type, lr_min=ratio)
         pieces.append(Shift(decay, by=stable) if stable < 0 else decay)
         starts.append(decay_start)
     pieces.append(Constant(ratio))

@@ -2,7 +2,16 @@
 
 from lrkit.recipes.timm import torch_noise
 from lrkit.torch.lr_finder import LRFinderResult, find_lr
+from lrkit.torch.named import NamedScheduler
 from lrkit.torch.plateau import Plateau
-from lrkit.torch.scheduler import Scheduler
+from lrkit.torch.scheduler import Rescheduled, Scheduler
 
-__all__ = ["LRFinderResult", "Plateau", "Scheduler", "find_lr", "torch_noise"]
+__all__ = [
+    "LRFinderResult",
+    "NamedScheduler",
+    "Plateau",
+    "Rescheduled",
+    "Scheduler",
+    "find_lr",
+    "torch_noise",
+]

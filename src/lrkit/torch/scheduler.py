@@ -12,12 +12,14 @@ step stays near the bare assignment loop even with a thousand groups.
 
 from __future__ import annotations
 
+import logging
 import math
 import operator
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 from torch.optim.lr_scheduler import LRScheduler
@@ -26,10 +28,21 @@ from lrkit import checks as v
 from lrkit.schedule import SCALAR, Schedule, from_dict
 from lrkit.tree import is_affine
 
-__all__ = ["Scheduler"]
+__all__ = ["Rescheduled", "Scheduler"]
 
 _FORMAT = "lrkit.torch.Scheduler/1"
 _TUPLE_FIELDS = {"beta1": ("betas", 0), "beta2": ("betas", 1)}
+_log = logging.getLogger("lrkit")
+
+
+class Rescheduled(NamedTuple):
+    """One group's value when a checkpoint is continued under a new schedule."""
+
+    field: str
+    group: int
+    t: float
+    before: float
+    after: float
 
 
 @dataclass
@@ -140,12 +153,23 @@ class Scheduler(LRScheduler):
     Stepping: ``step(epoch)`` is honoured when ``t`` counts epochs (or ``updates_per_epoch``
     converts it) and ignored otherwise; ``step_update(num_updates)`` likewise for updates.
     A training loop can call both, as timm's does, and the scheduler follows the one that
-    matches its unit. A bare ``step()`` advances by one update when the scheduler knows
-    updates (``unit="update"`` or ``updates_per_epoch`` given), else by one epoch.
+    matches its unit; the first call it ignores before the matching one was ever made warns
+    once, since a loop that makes only that call would keep the first value for ever. A bare
+    ``step()`` advances by one update when the scheduler knows updates (``unit="update"`` or
+    ``updates_per_epoch`` given), else by one epoch; ``last_epoch`` is that count, and setting
+    it (``sched.last_epoch = start_epoch - 1``, as YOLOv5 resumes) makes the next bare
+    ``step()`` continue from there, as in torch.
+
+    Groups added with ``optimizer.add_param_group`` after construction are scheduled from their
+    own value when one schedule serves every group; with one schedule per group the next step
+    raises ``RuntimeError``, since no schedule for the new group can be guessed.
     """
 
     #: The fields a group's ``lr_scale`` multiplies (timm's twin scales whichever it drives).
     _lr_scale_fields: tuple[str, ...] = ("lr",)
+    #: Whether a ``step(epoch)`` or ``step_update(n)`` the unit makes a no-op warns (timm's
+    #: twin keeps timm's silent rule).
+    _warn_ignored: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -190,32 +214,45 @@ class Scheduler(LRScheduler):
         self._ticks: float = 0
         self._t: float = 0
         self._last: dict[str, list[float]] = {}
+        # torch's count of step() calls (1 after construction, as torch's initial step leaves
+        # it); Accelerate reads and bumps it.
+        self._step_count = 1
+        self._honoured: set[str] = set()
+        self._ignored_warned = False
 
     # -- construction -------------------------------------------------------------------------
 
     def _bind(self, name: str, value: Any, groups: list[dict[str, Any]]) -> _Field:
         key, index = _TUPLE_FIELDS.get(name, (name, None))
-        for i, group in enumerate(groups):
-            if key not in group:
-                known = ", ".join(k for k in group if k != "params")
-                raise ValueError(
-                    f"{name}: param group {i} has no {key!r} to schedule (it has: {known})"
-                    + ("; Adam-style optimizers schedule momentum as beta1" if name == "momentum" else "")
-                )
-            current = group[key] if index is None else group[key][index]
-            if not isinstance(current, (int, float, torch.Tensor)) or isinstance(current, bool):
-                raise TypeError(f"{name}: param group {i} holds {current!r}, not a number")
+        bases = [_base_of(name, key, index, group, i) for i, group in enumerate(groups)]
         schedules = self._per_group(name, value)
-        initial_key = f"initial_{name}"
-        bases = [
-            float(
-                group[initial_key]
-                if initial_key in group
-                else (group[key] if index is None else group[key][index])
-            )
-            for group in groups
-        ]
         return _Field(name, key, index, schedules, bases, scaled=name in self._lr_scale_fields)
+
+    def _adopt_groups(self, groups: list[dict[str, Any]]) -> None:
+        """Schedule the groups ``optimizer.add_param_group`` added, or refuse before any change."""
+        n, known = len(groups), self._num_groups
+        if n < known:
+            raise RuntimeError(
+                f"the optimizer now has {n} param groups, the {type(self).__name__} was built for "
+                f"{known}; groups cannot be removed under a scheduler: build a new one"
+            )
+        added = range(known, n)
+        bases = {}
+        for field in self._fields:
+            if len({id(s) for s in field.schedules}) != 1:
+                raise RuntimeError(
+                    f"param group {known} was added after this {type(self).__name__} was built with "
+                    f"one {field.name} schedule per group, and no schedule for it can be guessed; "
+                    f"build a new scheduler with {field.name}=[...] for all {n} groups"
+                )
+            bases[field.name] = [_base_of(field.name, field.key, field.index, groups[i], i) for i in added]
+        for field in self._fields:
+            field.schedules = field.schedules + (field.schedules[0],) * len(added)
+            field.bases = field.bases + bases[field.name]
+            for i, base in zip(added, bases[field.name], strict=True):
+                groups[i].setdefault(field.initial_key, base)
+            field.prepare(groups)
+        self._num_groups = n
 
     def _per_group(self, name: str, value: Any) -> tuple[Schedule, ...]:
         if isinstance(value, Schedule):
@@ -237,6 +274,7 @@ class Scheduler(LRScheduler):
     def step(self, epoch: float | None = None, metric: float | None = None) -> None:  # type: ignore[override]
         """Advance to ``epoch`` (timm style), or by one tick when no epoch is given (torch style)."""
         self.metric = metric
+        self._step_count += 1
         if epoch is None:
             self._ticks += 1
             self._apply(self._time_of_ticks(self._ticks))
@@ -249,6 +287,10 @@ class Scheduler(LRScheduler):
         elif upe:
             self._ticks = epoch * upe
             self._apply(epoch * upe)
+        else:
+            self._ignored("step")
+            return
+        self._honoured.add("step")
 
     def step_update(self, num_updates: float, metric: float | None = None) -> None:
         """Advance to ``num_updates`` optimizer updates (timm style)."""
@@ -260,6 +302,31 @@ class Scheduler(LRScheduler):
         elif self.updates_per_epoch:
             self._ticks = num_updates
             self._apply(num_updates / self.updates_per_epoch)
+        else:
+            self._ignored("step_update")
+            return
+        self._honoured.add("step_update")
+
+    def _ignored(self, call: str) -> None:
+        # A loop that also makes the matching call (timm's makes both) is driven correctly: only
+        # an ignored call before any matching one may be a loop that never moves the values.
+        if not self._warn_ignored or self._honoured or self._ignored_warned:
+            return
+        name = type(self).__name__
+        if call == "step":
+            message = (
+                f"{name}(unit='update') ignores step(epoch): it counts updates and does not know "
+                "updates_per_epoch. Call step_update(num_updates) or a bare step() per update, "
+                "or give updates_per_epoch= so that step(epoch) means epoch * updates_per_epoch"
+            )
+        else:
+            message = (
+                f"{name}(unit='epoch') ignores step_update(num_updates) without updates_per_epoch: "
+                "its values move at step(epoch). Give updates_per_epoch= for per-update values; a "
+                "loop that also calls step(epoch) at each epoch's end needs nothing more"
+            )
+        warnings.warn(message, UserWarning, stacklevel=3)
+        self._ignored_warned = True
 
     def _time_of_ticks(self, ticks: float) -> float:
         if self.unit == "epoch" and self.updates_per_epoch:
@@ -267,7 +334,9 @@ class Scheduler(LRScheduler):
         return ticks
 
     def _apply(self, t: float) -> None:
-        groups = _groups(self.optimizer, self._num_groups, "Scheduler")
+        groups = self.optimizer.param_groups
+        if len(groups) != self._num_groups:
+            self._adopt_groups(groups)
         time = float(t)
         last = self._last
         for field in self._fields:
@@ -285,8 +354,53 @@ class Scheduler(LRScheduler):
 
     @property
     def last_epoch(self) -> float:  # type: ignore[override]
-        """The tick count (updates or epochs) that a bare ``step()`` continues from."""
+        """The tick count (updates or epochs) that a bare ``step()`` continues from.
+
+        Setting it moves only that count, as in torch: the values written change at the next
+        ``step()``, which evaluates at ``last_epoch + 1``. ``-1`` is torch's "not started".
+        """
         return self._ticks
+
+    @last_epoch.setter
+    def last_epoch(self, value: float) -> None:
+        if isinstance(value, bool):
+            raise TypeError(f"last_epoch must be a number, got {value!r}")
+        try:
+            number: float = operator.index(value)
+        except TypeError:
+            number = v.real("last_epoch", value)
+        if not -1 <= number < math.inf:
+            raise ValueError(f"last_epoch must be a finite number >= -1, got {value!r}")
+        self._ticks = number
+
+    @property
+    def base_lrs(self) -> list[float]:
+        """Each group's base lr (torch's name): what the lr schedule scales from."""
+        for field in self._fields:
+            if field.name == "lr":
+                return list(field.bases)
+        return [float(g.get("initial_lr", g["lr"])) for g in self.optimizer.param_groups]
+
+    @base_lrs.setter
+    def base_lrs(self, values: Sequence[float]) -> None:
+        field = self._field("lr")
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+            raise TypeError(f"base_lrs must be a list of numbers, one per param group, got {values!r}")
+        if len(values) != self._num_groups:
+            raise ValueError(f"base_lrs: got {len(values)} values for {self._num_groups} param groups")
+        bases = [v.real(f"base_lrs[{i}]", b, minimum=0.0) for i, b in enumerate(values)]
+        field.bases = bases
+        for group, base in zip(self.optimizer.param_groups, bases, strict=True):
+            group[field.initial_key] = base
+        field.prepare(self.optimizer.param_groups)
+
+    @property
+    def _last_lr(self) -> list[float]:
+        return self.get_last_lr()
+
+    def get_lr(self) -> list[float]:
+        """The lr of each group at the current time, computed afresh (nothing is written)."""
+        return self._field("lr").values(float(self._t))
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -342,15 +456,28 @@ class Scheduler(LRScheduler):
             },
         }
 
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], *, reschedule: bool = False
+    ) -> list[Rescheduled] | None:
         """Restore a :meth:`state_dict` and write the values at its time into the optimizer.
 
         A state from a different schedule, field set, unit or number of param groups is
-        refused with ``ValueError`` before anything changes.
+        refused with ``ValueError`` before anything changes: a checkpoint resumed under a
+        schedule it was not saved with would jump to values no run of either schedule gives.
+
+        ``reschedule=True`` is the deliberate exception (a run extended from 100 to 200 epochs,
+        a cooldown re-planned): the saved time and bases continue under this scheduler's
+        schedules, and the change is reported, per field and group, as the value the saved
+        schedule gives at that time (or, when it does not rebuild, the group's current value)
+        and the value written now. The report is returned and logged as a warning on the
+        ``lrkit`` logger. The field set, unit and group count must still match.
         """
         state = state_dict
+        if isinstance(state, Mapping) and isinstance(state.get("lrkit"), Mapping):
+            state = state["lrkit"]  # a NamedScheduler's: torch's keys, and lrkit's state within
         if not isinstance(state, Mapping) or state.get("format") != _FORMAT:
-            raise ValueError(f"not an lrkit.torch.Scheduler state_dict (format {_FORMAT!r} expected)")
+            raise ValueError(_foreign(state))
+        v.flag("reschedule", reschedule)
         problems = []
         if state["num_groups"] != self._num_groups:
             problems.append(f"{state['num_groups']} param groups in the checkpoint, {self._num_groups} here")
@@ -360,23 +487,56 @@ class Scheduler(LRScheduler):
         saved_fields = state["fields"]
         if set(saved_fields) != set(self.fields):
             problems.append(f"fields {sorted(saved_fields)} in the checkpoint, {sorted(self.fields)} here")
-        elif not problems:
+        changed: list[tuple[_Field, int, Any]] = []
+        if not problems:
             for field in self._fields:
                 saved = saved_fields[field.name]["schedules"]
                 mine = [_fingerprint(s) for s in field.schedules]
                 for i, (a, b) in enumerate(zip(saved, mine, strict=True)):
                     if a != b and not _same_schedule(a, field.schedules[i]):
-                        problems.append(f"{field.name} of group {i}: checkpoint has {a}, this scheduler {b}")
+                        changed.append((field, i, a))
+                        if not reschedule:
+                            problems.append(
+                                f"{field.name} of group {i}: checkpoint has {a}, this scheduler {b}"
+                            )
         if problems:
-            raise ValueError("cannot load this scheduler state: " + "; ".join(problems))
+            hint = "; give reschedule=True to continue under the new schedule" if changed else ""
+            raise ValueError("cannot load this scheduler state: " + "; ".join(problems) + hint)
         groups = self.optimizer.param_groups
+        t = state["t"]
+        before = {(f.name, i): _saved_value(saved, t, f, i, groups) for f, i, saved in changed}
         for field in self._fields:
             field.bases = [float(b) for b in saved_fields[field.name]["bases"]]
             for group, base in zip(groups, field.bases, strict=True):
                 group[field.initial_key] = base
             field.prepare(groups)
         self._ticks = state["ticks"]
-        self._apply(state["t"])
+        self._apply(t)
+        if not reschedule:
+            return None
+        report = [Rescheduled(f.name, i, t, before[f.name, i], self._last[f.name][i]) for f, i, _ in changed]
+        if report:
+            _log.warning(
+                "continuing at t=%s under a new schedule: %s",
+                t,
+                "; ".join(f"{r.field} of group {r.group}: {r.before!r} -> {r.after!r}" for r in report),
+            )
+        return report
+
+
+def _base_of(name: str, key: str, index: int | None, group: Mapping[str, Any], i: int) -> float:
+    """Group ``i``'s base for field ``name``: its ``initial_<name>``, else its current value."""
+    if key not in group:
+        known = ", ".join(k for k in group if k != "params")
+        raise ValueError(
+            f"{name}: param group {i} has no {key!r} to schedule (it has: {known})"
+            + ("; Adam-style optimizers schedule momentum as beta1" if name == "momentum" else "")
+        )
+    current = group[key] if index is None else group[key][index]
+    if not isinstance(current, (int, float, torch.Tensor)) or isinstance(current, bool):
+        raise TypeError(f"{name}: param group {i} holds {current!r}, not a number")
+    initial = f"initial_{name}"
+    return float(group[initial] if initial in group else current)
 
 
 def _groups(optimizer: torch.optim.Optimizer, expected: int, kind: str) -> list[dict[str, Any]]:
@@ -396,6 +556,37 @@ def _same_schedule(saved: Any, schedule: Schedule) -> bool:
         return "type" in saved and from_dict(saved) == schedule
     except (TypeError, ValueError):
         return False
+
+
+def _foreign(state: Any) -> str:
+    """Why ``state`` is not an lrkit driver's, and which lrkit class reads it."""
+    if not isinstance(state, Mapping):
+        return f"not an lrkit.torch.Scheduler state_dict: got {type(state).__name__}"
+    if "param_group_field" in state or "base_values" in state:
+        return (
+            "this is a timm scheduler's state_dict: load it into the lrkit.timm class of the same "
+            "name (from lrkit.timm import CosineLRScheduler, ...), which reads timm's checkpoints"
+        )
+    if "last_epoch" in state or "_schedulers" in state:
+        return (
+            "this is a torch lr_scheduler's state_dict: load it into the driver that "
+            "lrkit.create('<torch class name>', optimizer, ...) builds, which reads torch's "
+            "checkpoints (and transformers' get_scheduler ones)"
+        )
+    held = ", ".join(map(repr, list(state)[:8]))
+    return f"not an lrkit.torch.Scheduler state_dict (format {_FORMAT!r} expected; it holds {held})"
+
+
+def _saved_value(saved: Any, t: float, field: _Field, i: int, groups: list[dict[str, Any]]) -> float:
+    """What the checkpoint's schedule gives group ``i`` at ``t``, or the value the group holds."""
+    try:
+        if "type" in saved:
+            return float(from_dict(saved)(t, field.bases[i]))
+    except (TypeError, ValueError):
+        pass
+    group = groups[i]
+    current = group[field.key] if field.index is None else group[field.key][field.index]
+    return float(current)
 
 
 def _fingerprint(schedule: Schedule) -> Any:
