@@ -35,6 +35,9 @@ def test_quick_benchmark_writes_every_figure(tmp_path):
     compiled = results["compile"]
     assert compiled["recompiles"] == 0  # a tensor lr changed every step never recompiles
     assert compiled["step_us_scheduled"] > 0 and compiled["step_us_constant"] > 0
+    captured = results["capturable"]
+    assert captured["recompiles"] == 0  # the schedule inside the compiled step, time a tensor
+    assert all(captured[k] > 0 for k in ("step_us_capturable", "step_us_constant", "eager_driver_step_us"))
     drift = results["float32_drift"]
     # A closed form written into a float32 tensor is off by float32 rounding at most.
     assert drift["lrkit_max_rel"] <= 1.2e-7

@@ -3,7 +3,10 @@
 core (checks, schedule, shapes, combinators, tree) < recipes (lrkit.recipes.*) < torch layer
 (lrkit.torch.*, lrkit.timm, lrkit.yolo) < front doors (lrkit, config, plot, cli). A module
 imports from its own layer or lower ones, never in a circle; core never imports torch, and
-recipes only inside a function.
+recipes only inside a function. The adapters (lrkit.optax, lrkit.keras) sit beside the torch
+layer: they import core and recipes only, and are the only modules that import their framework
+(jax and optax, keras); nothing below the front doors imports them, and ``import lrkit`` loads
+no framework at all.
 """
 
 from __future__ import annotations
@@ -24,8 +27,17 @@ import lrkit
 SRC = Path(lrkit.__file__).resolve().parent
 TESTS = Path(__file__).resolve().parent
 
-CORE, RECIPES, TORCH, FRONT = 0, 1, 2, 3
-LAYER_NAMES = {CORE: "core", RECIPES: "recipes", TORCH: "torch layer", FRONT: "front door"}
+CORE, RECIPES, TORCH, ADAPTERS, FRONT = 0, 1, 2, 3, 4
+LAYER_NAMES = {
+    CORE: "core",
+    RECIPES: "recipes",
+    TORCH: "torch layer",
+    ADAPTERS: "adapter",
+    FRONT: "front door",
+}
+# Each adapter and the frameworks it alone may import.
+ADAPTER_FRAMEWORKS = {"lrkit.optax": {"jax", "optax"}, "lrkit.keras": {"keras"}}
+OTHER_FRAMEWORKS = {"jax", "optax", "flax", "keras", "tensorflow"}
 
 
 def module_name(path: Path) -> str:
@@ -45,6 +57,8 @@ def layer(module: str) -> int:
         return RECIPES
     if module in ("lrkit.torch", "lrkit.timm", "lrkit.yolo") or module.startswith("lrkit.torch."):
         return TORCH
+    if module in ADAPTER_FRAMEWORKS:
+        return ADAPTERS
     if module in ("lrkit", "lrkit.config", "lrkit.plot", "lrkit.cli", "lrkit.__main__"):
         return FRONT
     raise KeyError(f"{module} is in no layer: add it to this test's layer()")
@@ -125,6 +139,12 @@ def is_torch(target: str) -> bool:
     return target == "torch" or target.startswith("torch.")
 
 
+def framework(target: str) -> str | None:
+    """The framework an import of ``target`` brings in, of those only an adapter may import."""
+    root = target.partition(".")[0]
+    return root if root in OTHER_FRAMEWORKS else None
+
+
 def graph() -> dict[str, set[str]]:
     return {
         m: {i.target for i in found if is_lrkit(i.target) and i.target != m} for m, found in IMPORTS.items()
@@ -166,9 +186,15 @@ def where(module: str, found: Import) -> str:
 
 
 def test_every_module_has_a_layer():
-    assert {"lrkit", "lrkit.tree", "lrkit.recipes.registry", "lrkit.torch.scheduler", "lrkit.cli"} <= set(
-        MODULES
-    )
+    assert {
+        "lrkit",
+        "lrkit.tree",
+        "lrkit.recipes.registry",
+        "lrkit.torch.scheduler",
+        "lrkit.optax",
+        "lrkit.keras",
+        "lrkit.cli",
+    } <= set(MODULES)
     for module in MODULES:
         layer(module)
 
@@ -182,6 +208,8 @@ def test_the_scanner_sees_imports_inside_functions_and_by_name():
     assert ("lrkit.torch", False) in config_imports  # importlib.import_module("lrkit.torch")
     assert ("lrkit.recipes.timm", True) in config_imports  # from lrkit.recipes import timm as ...
     assert ("lrkit.combinators", False) in {(i.target, i.top_level) for i in IMPORTS["lrkit.shapes"]}
+    assert ("jax.numpy", True) in {(i.target, i.top_level) for i in IMPORTS["lrkit.optax"]}
+    assert framework("jax.numpy") == "jax" and framework("keras") == "keras" and framework("jaxlib2") is None
 
 
 def test_the_cycle_finder_finds_cycles():
@@ -266,6 +294,28 @@ def test_the_torch_layer_imports_no_front_door():
     assert not bad
 
 
+def test_adapters_import_only_core_and_recipes():
+    # Beside the torch layer, not above it: an optax user needs no torch, a keras user no jax.
+    bad = [
+        where(m, i)
+        for m, found in IMPORTS.items()
+        if layer(m) == ADAPTERS
+        for i in found
+        if is_torch(i.target) or (is_lrkit(i.target) and layer(i.target) > RECIPES)
+    ]
+    assert not bad
+
+
+def test_only_an_adapter_imports_its_framework():
+    bad = [
+        where(m, i)
+        for m, found in IMPORTS.items()
+        for i in found
+        if framework(i.target) and framework(i.target) not in ADAPTER_FRAMEWORKS.get(m, ())
+    ]
+    assert not bad
+
+
 def test_no_module_imports_a_higher_layer():
     bad = [
         f"{where(m, i)} ({LAYER_NAMES[layer(m)]} imports {LAYER_NAMES[layer(i.target)]})"
@@ -289,6 +339,26 @@ def run(script: str, *args: str) -> str:
 
 def test_import_lrkit_loads_no_torch():
     run("import lrkit, sys; assert 'torch' not in sys.modules, 'torch was imported'")
+
+
+def test_import_lrkit_loads_no_jax_optax_or_keras():
+    run(
+        "import lrkit, sys; "
+        "loaded = sorted({'jax', 'optax', 'keras', 'tensorflow'} & set(sys.modules)); "
+        "assert not loaded, f'{loaded} imported'"
+    )
+
+
+def test_each_adapter_loads_its_framework_and_no_other():
+    pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    out = run("import lrkit.optax, sys; print(sorted({'jax', 'torch', 'keras'} & set(sys.modules)))")
+    assert out.strip() == "['jax']"  # so the check above can see jax
+    pytest.importorskip("keras")
+    # With the JAX backend, keras needs no torch; lrkit.keras adds none of its own.
+    script = "import os; os.environ['KERAS_BACKEND'] = 'jax'; import lrkit.keras, sys; "
+    script += "print(sorted({'jax', 'optax', 'torch', 'keras'} & set(sys.modules)))"
+    assert run(script).strip() == "['jax', 'keras']"
 
 
 def test_the_torch_check_sees_torch():
@@ -324,7 +394,8 @@ assert lrkit.from_dict(noisy.to_dict()) == noisy
 config.read({{"format": "timm", "sched": "cosine", "epochs": 40, "warmup_epochs": 3, "lr_noise": [0.5]}})
 config.read({{"sched": "torch:OneCycleLR", "max_lr": 0.1, "total_steps": 100}})
 import lrkit.cli
-assert 'torch' not in sys.modules, 'torch was imported'
+for name in ("torch", "jax", "optax", "keras"):
+    assert name not in sys.modules, f"{{name}} was imported"
 print(len(registry.qualified_names()))
 """
     assert int(run(script).strip()) == len(EXAMPLES)

@@ -12,11 +12,21 @@ from collections.abc import Iterator, Sequence
 from itertools import pairwise
 from typing import Any, ClassVar
 
-import array_api_compat
 import numpy as np
 
 from lrkit import checks as v
-from lrkit.schedule import SCALAR, Clock, Scale, Schedule, _set, schedule_class
+from lrkit.schedule import (
+    SCALAR,
+    Clock,
+    Scale,
+    Schedule,
+    _device,
+    _needs_values,
+    _on_host,
+    _readable,
+    _set,
+    schedule_class,
+)
 
 _MAX_RESTART_MARKS = 200
 
@@ -181,7 +191,9 @@ class Sequential(Schedule):
         return (self.boundaries[-1] if self.boundaries else 0) + last
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
-        value = self.schedules[0]._value(xp, t, base)
+        # In t's kind even for constant pieces: torch's where() of two Python floats is a
+        # float32 tensor, whatever t's dtype.
+        value = self.schedules[0]._value(xp, t, base) + 0.0 * t
         for start, piece in zip(self.boundaries, self.schedules[1:], strict=True):
             local = piece._value(xp, xp.maximum(t - start, 0.0), base)
             value = xp.where(t >= start, local, value)
@@ -333,37 +345,194 @@ class Cycles(Schedule):
         return xp.where(index < limit, inside, floor)
 
 
-def _counter_uniform(keys: np.ndarray, draw: int) -> np.ndarray:
-    """Uniform floats in [0, 1), a pure function of (key, draw): splitmix64, twice mixed."""
+# -- lrkit's noise: splitmix64, on the host or in the namespace of a traced t ------------------------
 
-    def mix(z: np.ndarray) -> np.ndarray:
-        z = z + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
+_M32 = 0xFFFFFFFF
+_M64 = 2**64 - 1
+_GOLDEN = 0x9E3779B97F4A7C15  # splitmix64's increment
+_MIX1, _MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB  # its multipliers
+_STREAM = 0xD1B54A32D192ED03  # draw n of a key is hashed with n * _STREAM
+# A traced normal draw takes enough candidates that a time needing more has a chance below
+# 2 ** -64 (Noise._rounds).
+_MISS = 64 * math.log(2)
 
-    stream = np.uint64((draw * 0xD1B54A32D192ED03) % 2**64)
-    z = mix(mix(keys) ^ stream)
-    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+class _Native:
+    """Unsigned 64-bit arithmetic where it is native: NumPy's ``uint64``, or Python ints.
+
+    The host's: fast, and what every other arithmetic is checked against.
+    """
+
+    def __init__(self, xp: Any) -> None:
+        self.xp = xp
+
+    def const(self, value: int) -> Any:
+        return value if self.xp is SCALAR else np.uint64(value)
+
+    def add_const(self, z: Any, value: int) -> Any:
+        return (z + value) & _M64 if self.xp is SCALAR else z + np.uint64(value)
+
+    def xor(self, a: Any, b: Any) -> Any:
+        return a ^ b
+
+    def shift_right(self, z: Any, k: int) -> Any:
+        return z >> self.const(k)
+
+    def multiply(self, z: Any, value: int) -> Any:
+        return (z * value) & _M64 if self.xp is SCALAR else z * np.uint64(value)
+
+    def stream(self, draw: int) -> Any:
+        return self.const((draw * _STREAM) & _M64)
+
+    def unit(self, z: Any, dtype: Any) -> Any:
+        """The top 53 bits of ``z`` as a float in ``[0, 1)``."""
+        top = z >> self.const(11)
+        return (top if self.xp is SCALAR else top.astype(dtype)) * 2.0**-53
+
+
+class _Pairs:
+    """Unsigned 64-bit arithmetic on ``(high, low)`` pairs of 32-bit words, in any namespace.
+
+    A traced or on-device draw is hashed where ``t`` is, in its namespace, and no namespace
+    has ``uint64`` arithmetic everywhere: torch computes next to nothing on ``uint32`` or
+    ``uint64``, JAX has no 64-bit integers without ``jax_enable_x64``. So each word is held
+    in the namespace's ``int64`` when it has one (values below ``2 ** 32``, masked back after
+    every step), else in ``uint32``, which wraps at ``2 ** 32`` by itself. Products are taken
+    16 bits at a time, so none exceeds 32 bits.
+    """
+
+    def __init__(self, xp: Any, like: Any) -> None:
+        self.xp = xp
+        wide = "int64" in xp.__array_namespace_info__().dtypes(kind="signed integer")
+        self.dtype = xp.int64 if wide else xp.uint32
+        self.wraps = not wide
+        self.device = _device(xp, like)
+
+    def const(self, value: int) -> tuple[Any, Any]:
+        # Arrays, not Python ints: JAX refuses an int above 2 ** 31 - 1 next to a uint32 array.
+        # Filled on the device, not copied there (a copy from the host can synchronize).
+        xp = self.xp
+        return tuple(
+            xp.full((), word, dtype=self.dtype, device=self.device) for word in (value >> 32, value & _M32)
+        )
+
+    def mask(self, x: Any) -> Any:
+        return x if self.wraps else x & _M32
+
+    def add(self, a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[Any, Any]:
+        low = self.mask(a[1] + b[1])
+        return self.mask(a[0] + b[0] + (low < a[1])), low  # plus the carry
+
+    def add_const(self, a: tuple[Any, Any], value: int) -> tuple[Any, Any]:
+        return self.add(a, self.const(value))
+
+    def xor(self, a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[Any, Any]:
+        return a[0] ^ b[0], a[1] ^ b[1]
+
+    def shift_right(self, a: tuple[Any, Any], k: int) -> tuple[Any, Any]:
+        """``a >> k`` for ``0 < k < 32``."""
+        return a[0] >> k, (a[1] >> k) | self.mask(a[0] << (32 - k))
+
+    @staticmethod
+    def _products(x: Any, c: int) -> tuple[Any, Any, Any, Any]:
+        x0, x1, c0, c1 = x & 0xFFFF, x >> 16, c & 0xFFFF, c >> 16
+        return x0 * c0, x0 * c1, x1 * c0, x1 * c1
+
+    def _multiply_wide(self, x: Any, c: int) -> tuple[Any, Any]:
+        """The 64-bit product of the word ``x`` and the Python int ``c < 2 ** 32``."""
+        p00, p01, p10, p11 = self._products(x, c)
+        middle = (p00 >> 16) + (p01 & 0xFFFF) + (p10 & 0xFFFF)
+        high = p11 + (p01 >> 16) + (p10 >> 16) + (middle >> 16)
+        return high, ((middle & 0xFFFF) << 16) | (p00 & 0xFFFF)
+
+    def _multiply_low(self, x: Any, c: int) -> Any:
+        """The low word of ``x * c``."""
+        p00, p01, p10, _ = self._products(x, c)
+        return self.mask(p00 + self.mask(((p01 + p10) & 0xFFFF) << 16))
+
+    def multiply(self, a: tuple[Any, Any], value: int) -> tuple[Any, Any]:
+        """``a * value`` modulo ``2 ** 64``, ``value`` a Python int."""
+        low, high = value & _M32, value >> 32
+        carried, result = self._multiply_wide(a[1], low)
+        return self.mask(carried + self._multiply_low(a[1], high) + self._multiply_low(a[0], low)), result
+
+    def stream(self, draw: Any) -> tuple[Any, Any]:
+        """What draw ``draw`` (an int, or an array of them below ``2 ** 32``) is hashed with."""
+        if isinstance(draw, int):
+            return self.const((draw * _STREAM) & _M64)
+        return self.multiply((0, draw), _STREAM)
+
+    def unit(self, z: tuple[Any, Any], dtype: Any) -> Any:
+        """The top 53 bits of ``z`` as a float in ``[0, 1)``."""
+        high, low = self.shift_right(z, 11)
+        xp = self.xp
+        return (xp.astype(high, dtype) * 4294967296.0 + xp.astype(low, dtype)) * 2.0**-53
+
+    def keys(self, t: Any, seed: int) -> tuple[Any, Any]:
+        """``seed + floor(t)`` for floats ``t >= 0`` as the host's int64 key, modulo ``2 ** 64``."""
+        xp, k = self.xp, self.xp.floor(t)
+        high = xp.floor(k / 4294967296.0)
+        low = k - high * 4294967296.0
+        # A time past 2 ** 64 wraps, as no 64-bit key holds it; every word stays castable.
+        words = tuple(xp.astype(w, self.dtype) for w in (high % 4294967296.0, low))
+        return self.add(words, self.const(seed & _M64))
+
+
+def _mix(w: Any, z: Any) -> Any:
+    """splitmix64's step: the increment, then its finalizer."""
+    z = w.add_const(z, _GOLDEN)
+    z = w.multiply(w.xor(z, w.shift_right(z, 30)), _MIX1)
+    z = w.multiply(w.xor(z, w.shift_right(z, 27)), _MIX2)
+    return w.xor(z, w.shift_right(z, 31))
+
+
+def _uniform(w: Any, mixed: Any, draw: Any, dtype: Any) -> Any:
+    """Draw ``draw`` in ``[0, 1)`` of the keys whose :func:`_mix` is ``mixed``."""
+    return w.unit(_mix(w, w.xor(mixed, w.stream(draw))), dtype)
+
+
+def _normal(w: Any, mixed: Any, draw: Any, std: float, dtype: Any) -> Any:
+    """Candidate ``draw`` of a normal times ``std``: Box-Muller on draws ``2 draw``, ``2 draw + 1``."""
+    xp = w.xp
+    u1 = _uniform(w, mixed, 2 * draw, dtype)
+    u2 = _uniform(w, mixed, 2 * draw + 1, dtype)
+    return xp.sqrt(-2.0 * xp.log1p(-u1)) * xp.cos(2.0 * math.pi * u2) * std
+
+
+def _counter_draw(key: int, kind: str, pct: float, std: float) -> float:
+    """lrkit's relative noise for one key, in Python ints: a driver draws one at every step."""
+    w = _Native(SCALAR)
+    mixed = _mix(w, key & _M64)
+    if kind == "uniform":
+        return 2 * (_uniform(w, mixed, 0, float) - 0.5) * pct
+    draw = 0
+    while abs(z := _normal(w, mixed, draw, std, float)) >= pct:
+        draw += 1
+    return z
 
 
 def _counter_noise(keys: np.ndarray, kind: str, pct: float, std: float) -> np.ndarray:
-    """lrkit's own noise: vectorised, the same numbers on every platform and NumPy version."""
-    keys = np.asarray(keys, dtype=np.int64).view(np.uint64)
+    """lrkit's relative noise for int64 keys, on the host: the same numbers on every platform.
+
+    A normal draw is redrawn until its magnitude is below ``pct``, each key for as long as it
+    takes; a traced draw, which cannot loop on values, has a bound (``Noise._rounds``).
+    """
+    w = _Native(np)
+    keys = np.asarray(keys, dtype=np.int64)
+    mixed = _mix(w, keys.view(np.uint64))
     if kind == "uniform":
-        return 2 * (_counter_uniform(keys, 0) - 0.5) * pct
-    out = np.empty(keys.shape, dtype=np.float64)
-    pending = np.arange(keys.size)
+        return 2 * (_uniform(w, mixed, 0, np.float64) - 0.5) * pct
+    flat = mixed.ravel()
+    out = np.empty(flat.shape, dtype=np.float64)
+    pending = np.arange(flat.size)
     draw = 0
     while pending.size:
-        u1 = _counter_uniform(keys[pending], 2 * draw)
-        u2 = _counter_uniform(keys[pending], 2 * draw + 1)
-        z = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2) * std
+        z = _normal(w, flat[pending], draw, std, np.float64)
         ok = np.abs(z) < pct
         out[pending[ok]] = z[ok]
         pending = pending[~ok]
         draw += 1
-    return out
+    return out.reshape(keys.shape)
 
 
 @schedule_class
@@ -374,8 +543,12 @@ class Noise(Schedule):
     ``start <= t < end`` for a pair), ``s = schedule(t)``. ``n`` is a normal draw times ``std``,
     redrawn until ``|n| < pct`` (``kind="normal"``), or uniform in ``[-pct, pct)``
     (``kind="uniform"``), drawn by a counter-based hash of ``seed + floor(t)``: the same ``t``
-    always gives the same noise, on every platform. A recipe that must draw another library's
-    numbers subclasses this node and overrides ``_draw``.
+    always gives the same noise, on every platform. On a device or under tracing
+    (``torch.compile``, ``jax.jit``) the hash runs where ``t`` is, and a normal draw is the
+    first accepted of a fixed set of candidates (:meth:`_rounds`): the host's draw, unless
+    that needs more (a chance below ``2 ** -64`` per time). A recipe that must draw another
+    library's numbers subclasses this node and overrides ``_draw``, which takes NumPy keys:
+    such a node is drawn on the host, eagerly only.
 
     >>> from lrkit import constant
     >>> s = noise(constant(), range_t=(0, 10), pct=0.1, seed=1)
@@ -389,6 +562,8 @@ class Noise(Schedule):
         "generator": "generator='torch' (timm's draws) is lrkit.recipes.timm.TorchNoise, with the same "
         "arguments; other draws: subclass lrkit.noise and override _draw",
     }
+    #: What a subclass's own draws are, for the message that refuses a traced t.
+    _host_draws: ClassVar[str] = "its _draw takes NumPy keys"
     schedule: Schedule
     range_t: Any
     pct: float = 0.67
@@ -426,26 +601,84 @@ class Noise(Schedule):
         return t >= self.range_t
 
     def _draw(self, keys: np.ndarray) -> np.ndarray:
-        """One relative noise per int64 key (``seed + floor(t)``), each within ``(-pct, pct)``."""
+        """One relative noise per int64 key (``seed + floor(t)``), each within ``(-pct, pct)``.
+
+        NumPy keys, on the host. A subclass that overrides it (other draws) is evaluated there:
+        eagerly only, its keys read from ``t`` (copied from a device), never under tracing.
+        """
         return _counter_noise(keys, self.kind, float(self.pct), float(self.std))
 
     def relative_noise(self, t: float) -> float:
         """The relative noise ``n`` applied at time ``t`` (0.0 outside ``range_t``)."""
-        if not self._in_range(t):
-            return 0.0
-        return float(self._draw(np.array([self.seed + math.floor(t)], dtype=np.int64))[0])
+        return float(self._relative(SCALAR, float(t)))
 
-    def _value(self, xp: Any, t: Any, base: Any) -> Any:
-        value = self.schedule._value(xp, t, base)
+    def _rounds(self) -> int:
+        """How many normal candidates a traced draw takes per time (it cannot redraw on values).
+
+        ``ceil(64 ln 2 / -ln(1 - p))`` with ``p = erf(pct / (std sqrt 2))`` the chance that one
+        is accepted: a time whose first that many candidates are all rejected has a chance
+        below ``2 ** -64``. 65 for timm's default ``pct=0.67, std=1``.
+        """
+        accept = math.erf(self.pct / (self.std * math.sqrt(2.0)))
+        if accept >= 1.0:
+            return 1
+        return max(1, math.ceil(_MISS / -math.log1p(-accept)))
+
+    def _relative(self, xp: Any, t: Any) -> Any:
+        """The relative noise at each ``t``, in ``t``'s dtype: 0 outside ``range_t``."""
+        # A subclass's _draw takes NumPy keys: its noise is drawn on the host.
+        own_draws = type(self)._draw is Noise._draw
         if xp is SCALAR:
-            n = self.relative_noise(t)
-            return value + value * n if n else value
-        times = np.asarray(array_api_compat.to_device(t, "cpu"), dtype=np.float64)
+            if not self._in_range(t):
+                return 0.0
+            key = self.seed + math.floor(t)
+            if own_draws:
+                return _counter_draw(key, self.kind, float(self.pct), float(self.std))
+            return float(self._draw(np.array([key], dtype=np.int64))[0])
+        if own_draws and not _readable(xp, t):
+            return self._traced_relative(xp, t)
+        _needs_values(
+            xp,
+            t,
+            lambda: (
+                f"{type(self).__name__} draws its noise on the host ({self._host_draws}), so it needs "
+                "the values of t, which a traced t (torch.compile, jax.jit) does not have: evaluate "
+                "it outside the traced function, or use lrkit.noise, whose counter-based draws trace"
+            ),
+        )
+        # On the host every time is redrawn for as long as it takes, and NumPy's uint64 is
+        # faster than the fixed number of candidates of a traced draw. A device's t is copied
+        # here only for a subclass's draws (lrkit's own stay on the device).
+        times = _on_host(xp, t).astype(np.float64)
         mask = self._in_range(times)
         rel = np.zeros(times.shape, dtype=np.float64)
         if mask.any():
             rel[mask] = self._draw(self.seed + np.floor(times[mask]).astype(np.int64))
-        rel = xp.asarray(rel, dtype=t.dtype, device=array_api_compat.device(t))
+        return xp.asarray(rel, dtype=t.dtype, device=_device(xp, t))
+
+    def _traced_relative(self, xp: Any, t: Any) -> Any:
+        """lrkit's noise without reading ``t``: in its namespace, on its device, under tracing."""
+        w = _Pairs(xp, t)
+        mixed = _mix(w, w.keys(t, self.seed))
+        if self.kind == "uniform":
+            rel = 2 * (_uniform(w, mixed, 0, t.dtype) - 0.5) * self.pct
+        else:
+            # Every candidate at once, along a last axis; the first accepted one wins (the
+            # one with the highest score), as the host's redraws would pick it.
+            rounds = self._rounds()
+            draws = xp.arange(rounds, dtype=w.dtype, device=w.device)
+            z = _normal(w, (mixed[0][..., None], mixed[1][..., None]), draws, float(self.std), t.dtype)
+            accepted = xp.abs(z) < self.pct
+            score = xp.where(accepted, rounds - draws, 0)
+            first = accepted & (score == xp.max(score, axis=-1, keepdims=True))
+            rel = xp.sum(xp.where(first, z, 0.0), axis=-1)
+        return xp.where(self._in_range(t), rel, 0.0)
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        value = self.schedule._value(xp, t, base)
+        rel = self._relative(xp, t)
+        if xp is SCALAR:
+            return value + value * rel if rel else value
         return value + value * rel
 
 

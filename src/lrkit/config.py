@@ -92,6 +92,7 @@ def create(
     *,
     unit: str | None = None,
     updates_per_epoch: int | None = None,
+    capturable: bool = False,
     **kwargs: Any,
 ) -> Any:
     """A driver for ``optimizer`` when one is given, else the schedule.
@@ -100,13 +101,16 @@ def create(
     (``unit`` defaults to the recipe's: epochs for timm's and lrkit's names, updates for
     torch's and transformers'), and a plateau becomes an :class:`lrkit.torch.Plateau`. torch's
     and transformers' names get :class:`lrkit.torch.NamedScheduler`, which has the API and
-    reads the checkpoints of the torch class behind the name.
+    reads the checkpoints of the torch class behind the name. ``capturable=True`` keeps the
+    driver's time in a device tensor (see :class:`lrkit.torch.Scheduler`).
 
     >>> import lrkit
     >>> lrkit.create("timm:cosine", t_initial=10, warmup_t=2)(1, base=0.1)
     0.05
     """
     if optimizer is None:
+        if capturable:
+            raise ValueError("capturable=True is a driver's option: give the optimizer it drives")
         return build(name, **kwargs)
     # A driver counts in the recipe's unit unless told: recipes that differ only there differ.
     # Recipes that read the optimizer's lr (transformers' lr_end, min_lr) get it unless given.
@@ -118,8 +122,18 @@ def create(
     from lrkit.torch.named import driver_for
 
     if recipe.plateau:
+        if capturable:
+            raise ValueError(f"{recipe.qualified} follows a metric read on the host: it cannot be capturable")
         return Plateau(optimizer, **built)
-    return driver_for(recipe, kwargs, built, optimizer, unit=unit, updates_per_epoch=updates_per_epoch)
+    return driver_for(
+        recipe,
+        kwargs,
+        built,
+        optimizer,
+        unit=unit,
+        updates_per_epoch=updates_per_epoch,
+        capturable=capturable,
+    )
 
 
 # -- config sources ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import functools
 import math
 import numbers
 import operator
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -53,6 +54,7 @@ class _ScalarNamespace:
     tanh = staticmethod(math.tanh)
     exp = staticmethod(math.exp)
     log = staticmethod(math.log)
+    log1p = staticmethod(math.log1p)
     sqrt = staticmethod(math.sqrt)
     floor = staticmethod(math.floor)
     minimum = staticmethod(min)
@@ -364,63 +366,218 @@ def _scalar_time(t: Any) -> float | None:
     return None
 
 
+class _ArrayNamespace:
+    """An array library's namespace as the formulas see it: ``xp`` itself, but for torch's
+    ``minimum`` and ``maximum``, which take a Python number on either side.
+
+    array-api-compat's torch namespace turns that number into a tensor through
+    ``torch.result_type``, which ``torch.compile`` cannot trace (a graph break at every clamp
+    of ``t``). Filled into a tensor like the other argument, the number has that argument's
+    dtype, which is how the standard promotes a Python scalar, and ``full_like`` traces.
+    """
+
+    def __init__(self, xp: Any, kind: str) -> None:
+        self.xp = xp
+        #: "numpy", "torch", "jax" or "other": whose rules say when its data may be read.
+        self.kind = kind
+        # The functions the formulas call, looked up once (the rest through __getattr__).
+        for name in _FORMULA_NAMES:
+            if hasattr(xp, name) and name not in ("minimum", "maximum"):
+                setattr(self, name, getattr(xp, name))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.xp, name)
+
+    def minimum(self, x1: Any, x2: Any) -> Any:
+        if self.kind == "torch":
+            x1, x2 = _as_arrays(self.xp, x1, x2)
+        return self.xp.minimum(x1, x2)
+
+    def maximum(self, x1: Any, x2: Any) -> Any:
+        if self.kind == "torch":
+            x1, x2 = _as_arrays(self.xp, x1, x2)
+        return self.xp.maximum(x1, x2)
+
+    def __repr__(self) -> str:
+        return f"lrkit's view of {self.xp.__name__}"
+
+
+_FORMULA_NAMES = tuple(name for name in vars(_ScalarNamespace) if not name.startswith("_"))
+
+
+def _as_arrays(xp: Any, x1: Any, x2: Any) -> tuple[Any, Any]:
+    number1, number2 = isinstance(x1, (int, float)), isinstance(x2, (int, float))
+    if number2 and not number1:
+        return x1, xp.full_like(x1, x2)
+    if number1 and not number2:
+        return xp.full_like(x2, x1), x2
+    return x1, x2
+
+
+_NAMESPACES: dict[type, _ArrayNamespace | None] = {}
+
+
+def _namespace(x: Any) -> _ArrayNamespace | None:
+    """The namespace of the array ``x``, ``None`` if ``x`` is no array.
+
+    Eagerly looked up once per type. Under ``torch.compile`` nothing cached is read: dynamo
+    guards on every key of a dict it reads, so each new type in the table would recompile
+    every compiled schedule.
+    """
+    if _compiling():
+        return _compiled_namespace(x)
+    found = _NAMESPACES.get(type(x), _NAMESPACES)
+    if found is not _NAMESPACES:
+        return found
+    xp = None
+    if array_api_compat.is_array_api_obj(x):
+        kind = "other"
+        for name in ("numpy", "torch", "jax"):
+            if getattr(array_api_compat, f"is_{name}_array")(x):
+                kind = name
+        xp = _ArrayNamespace(array_api_compat.array_namespace(x), kind)
+    _NAMESPACES[type(x)] = xp
+    return xp
+
+
+def _compiling() -> bool:
+    # No torch imported, no torch.compile running; the core never imports torch itself.
+    module = sys.modules.get("torch")
+    return module is not None and module.compiler.is_compiling()
+
+
+def _compiled_namespace(x: Any) -> _ArrayNamespace | None:
+    """:func:`_namespace` under ``torch.compile``: found afresh at each trace, from types only."""
+    if isinstance(x, sys.modules["torch"].Tensor):
+        # Not looked up in sys.modules: a first compile may be what imports the compat module,
+        # and a guard on its absence would fail in the very frame that made it.
+        return _ArrayNamespace(array_api_compat.array_namespace(x), "torch")
+    if isinstance(x, (bool, int, float, list, tuple)):
+        return None
+    if not array_api_compat.is_array_api_obj(x):
+        return None
+    return _ArrayNamespace(array_api_compat.array_namespace(x), "other")
+
+
+def _device(xp: _ArrayNamespace, x: Any) -> Any:
+    # A tensor's own attribute: array-api-compat's device() runs its type tests again.
+    return x.device if xp.kind == "torch" else array_api_compat.device(x)
+
+
 def _evaluate(schedule: Schedule, t: Any, base: Any) -> Any:
     scalar_t = _scalar_time(t)
-    base_is_array = array_api_compat.is_array_api_obj(base)
+    base_xp = _namespace(base)
     if isinstance(base, (list, tuple)):
         base = np.asarray(base, dtype=np.float64) if scalar_t is not None else list(base)
-        base_is_array = isinstance(base, np.ndarray)
-    elif not base_is_array:
+        base_xp = _namespace(base) if isinstance(base, np.ndarray) else None
+    elif base_xp is None:
         if not _is_number(base):
             raise TypeError(f"base must be a number or an array, got {base!r}")
         base = float(base)
 
-    if scalar_t is not None and not base_is_array:
+    if scalar_t is not None and base_xp is None:
         return schedule(scalar_t, base)
 
     if scalar_t is not None:
-        xp = array_api_compat.array_namespace(base)
+        xp = base_xp
         dtype = _float_dtype(xp, base)
-        t = xp.asarray(scalar_t, dtype=dtype, device=array_api_compat.device(base))
+        # Filled on the device, not copied there (a copy from the host can synchronize).
+        t = xp.full((), scalar_t, dtype=dtype, device=_device(xp, base))
     else:
-        if not array_api_compat.is_array_api_obj(t):
+        xp = _namespace(t)
+        if xp is None:
             raise TypeError(f"t must be a number or an array, got {type(t).__name__}: {t!r}")
-        xp = array_api_compat.array_namespace(t)
         if xp.isdtype(t.dtype, "bool"):
             raise TypeError(f"t must be numbers, got an array of dtype {t.dtype}")
         dtype = _float_dtype(xp, t)
         if t.dtype != dtype:
             t = xp.astype(t, dtype)
     # Two reductions, not a pass per comparison; a NaN makes min() NaN and fails the check too.
-    if math.prod(t.shape):  # min() of nothing is an error, and nothing needs checking
+    # min() of nothing is an error, and nothing needs checking. Only values already in host
+    # memory are read (see _readable): a traced t has none, and reading a device's would be a
+    # device-to-host copy and a sync on every evaluation, so those are evaluated unchecked.
+    if math.prod(t.shape) and _readable(xp, t):
         if not (bool(xp.min(t) >= 0) and bool(xp.max(t) < math.inf)):
             raise ValueError("t must be finite and >= 0 everywhere; got an array with a value outside")
 
     if isinstance(base, list):
-        base = xp.asarray(base, dtype=dtype, device=array_api_compat.device(t))
-    elif base_is_array:
-        if array_api_compat.array_namespace(base) is not xp:
-            base = xp.asarray(np.asarray(base), device=array_api_compat.device(t))
+        base = xp.asarray(base, dtype=dtype, device=_device(xp, t))
+    elif base_xp is not None:
+        if base_xp.xp is not xp.xp:
+            base = xp.asarray(np.asarray(base), device=_device(xp, t))
         if not xp.isdtype(base.dtype, "real floating"):
             base = xp.astype(base, dtype)
 
     result = schedule._value(xp, t, base)
     shape = _broadcast_shape(t, base)
-    if not array_api_compat.is_array_api_obj(result) or tuple(result.shape) != shape:
+    if not hasattr(result, "shape") or tuple(result.shape) != shape:
         # Shapes that ignore t (a constant) or base return something narrower.
-        result = xp.zeros(shape, dtype=dtype, device=array_api_compat.device(t)) + result
+        result = xp.zeros(shape, dtype=dtype, device=_device(xp, t)) + result
     return result
+
+
+def _readable(xp: _ArrayNamespace, x: Any) -> bool:
+    """Whether reading the values of the array ``x`` (of namespace ``xp``) here is cheap:
+    concrete data in host memory.
+
+    True for NumPy arrays, eager torch tensors on the CPU and concrete JAX arrays on CPU
+    devices: their data already sits in host memory, so the check of ``t`` costs its two
+    reductions and no transfer, as it always did on NumPy, and a bad time from a CPU training
+    loop is still caught. False under tracing (``torch.compile``, ``jax.jit``: there are no
+    values yet), for data on an accelerator (reading it is a device-to-host copy and a sync
+    at every evaluation) and for arrays of other libraries, which may be lazy or on a device.
+    """
+    if xp.kind == "numpy":
+        return True
+    if xp.kind == "torch":
+        return x.device.type == "cpu" and not _traced(xp, x)
+    if xp.kind == "jax":
+        return not _traced(xp, x) and all(device.platform == "cpu" for device in x.devices())
+    return False
+
+
+def _traced(xp: _ArrayNamespace, x: Any) -> bool:
+    """Whether the array ``x`` is being traced (``torch.compile``, ``jax.jit``): it has no values."""
+    if xp.kind == "torch":
+        return _compiling()
+    if xp.kind == "jax":
+        return isinstance(x, sys.modules["jax"].core.Tracer)
+    return False
+
+
+def _on_host(xp: _ArrayNamespace, x: Any) -> np.ndarray:
+    """The values of the array ``x`` as a NumPy array (a copy where they are on a device)."""
+    # JAX takes no "cpu" string for a device; NumPy's conversion copies from any of its own.
+    if xp.kind in ("numpy", "jax"):
+        return np.asarray(x)
+    return np.asarray(array_api_compat.to_device(x, "cpu"))
+
+
+def _needs_values(xp: _ArrayNamespace, t: Any, why: Callable[[], str]) -> None:
+    """Say that what follows reads the values of the array ``t`` on the host, which a traced
+    ``t`` does not have; ``why()`` says what the node needs instead.
+
+    Under ``torch.compile``, a graph break carrying that message: with ``fullgraph=True`` it
+    is the error the user sees, otherwise the rest runs eagerly, values and all. Under
+    ``jax.jit``, which has no eager rest, a ``TypeError`` with it.
+    """
+    if not _traced(xp, t):
+        return
+    if xp.kind == "torch":
+        sys.modules["torch"]._dynamo.graph_break(msg=why())
+        return
+    raise TypeError(why())
 
 
 def _float_dtype(xp: Any, x: Any) -> Any:
     if xp.isdtype(x.dtype, "real floating"):
         return x.dtype
     info = xp.__array_namespace_info__()
-    return info.default_dtypes(device=array_api_compat.device(x))["real floating"]
+    return info.default_dtypes(device=_device(xp, x))["real floating"]
 
 
 def _broadcast_shape(t: Any, base: Any) -> tuple[int, ...]:
-    if not array_api_compat.is_array_api_obj(base):
+    if _namespace(base) is None:
         return tuple(t.shape)
     return tuple(np.broadcast_shapes(tuple(t.shape), tuple(base.shape)))
 

@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import pairwise
 from typing import Any, ClassVar
 
-import array_api_compat
 import numpy as np
 
 from lrkit import checks as v
-from lrkit.schedule import SCALAR, Schedule, _set, schedule_class
+from lrkit.schedule import SCALAR, Schedule, _device, _needs_values, _on_host, _set, schedule_class
 
 __all__ = [
     "Constant",
@@ -476,7 +475,7 @@ class WSD(Schedule):
 
     def _decay(self, xp: Any, frac: Any) -> Any:
         if callable(self.decay_fn):
-            return _map(self.decay_fn, xp, frac)
+            return _map(self.decay_fn, xp, frac, self)
         if self.decay_fn == "linear":
             return 1.0 - frac
         if self.decay_fn == "1-sqrt":
@@ -736,19 +735,21 @@ class FromCallable(Schedule):
         if not callable(self.fn):
             raise TypeError(f"fn must be callable, got {self.fn!r}")
         v.flag("vectorized", self.vectorized)
+        # Named once here: the message that refuses a traced t is built under torch.compile,
+        # whose dynamo reads a function's __qualname__ as the descriptor, not the name.
+        module = getattr(self.fn, "__module__", None) or "?"
+        _set(self, "_label", f"{module}.{getattr(self.fn, '__qualname__', type(self.fn).__name__)}")
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         if xp is SCALAR:
             return base * float(self.fn(t))  # a NumPy float in a param group breaks torch.load
         if self.vectorized:
             return base * self.fn(t)
-        return base * _map(self.fn, xp, t)
+        return base * _map(self.fn, xp, t, self)
 
     def __repr__(self) -> str:
-        fn = self.fn
-        label = f"{getattr(fn, '__module__', None) or '?'}.{getattr(fn, '__qualname__', type(fn).__name__)}"
         extra = ", vectorized=True" if self.vectorized else ""
-        return f"from_callable({label}{extra})"
+        return f"from_callable({self._label}{extra})"
 
     def to_dict(self) -> dict[str, Any]:
         raise TypeError(
@@ -757,13 +758,31 @@ class FromCallable(Schedule):
         )
 
 
-def _map(fn: Callable[[float], float], xp: Any, t: Any) -> Any:
-    """``fn`` applied to each element of ``t``: user functions take Python floats."""
+def _map(fn: Callable[[float], float], xp: Any, t: Any, owner: Schedule) -> Any:
+    """``fn`` applied to each element of ``t``: user functions take Python floats.
+
+    So ``t``'s values are read on the host (copied from a device): a traced ``t`` has none,
+    and is refused with what ``owner`` (the node holding ``fn``) needs instead.
+    """
     if xp is SCALAR:
         return fn(t)
-    flat = np.asarray(array_api_compat.to_device(t, "cpu")).ravel().tolist()
+    _needs_values(
+        xp,
+        t,
+        lambda: (
+            f"{owner!r} calls a Python function with one float per time, and a traced t "
+            "(torch.compile, jax.jit) has no values to call it with: evaluate it outside the "
+            "traced function, or build the schedule from lrkit's shapes"
+            + (
+                ", or pass vectorized=True for a function of arrays"
+                if isinstance(owner, FromCallable)
+                else ""
+            )
+        ),
+    )
+    flat = _on_host(xp, t).ravel().tolist()
     values = np.asarray([float(fn(x)) for x in flat], dtype=np.float64).reshape(tuple(t.shape))
-    return xp.asarray(values, dtype=t.dtype, device=array_api_compat.device(t))
+    return xp.asarray(values, dtype=t.dtype, device=_device(xp, t))
 
 
 def _check_length(schedule: Schedule) -> None:

@@ -197,6 +197,7 @@ class TorchNoise(Noise):
 
     name: ClassVar[str] = "timm:noise"
     affine: ClassVar[bool] = True
+    _host_draws: ClassVar[str] = "timm's numbers come from a torch.Generator seeded with seed + floor(t)"
 
     def _draw(self, keys: np.ndarray) -> np.ndarray:
         return torch_noise(keys, self.kind, float(self.pct), float(self.std))

@@ -125,6 +125,7 @@ class NamedScheduler(Scheduler):
         *,
         unit: str = "update",
         updates_per_epoch: int | None = None,
+        capturable: bool = False,
         **fields: Any,
     ) -> None:
         self.recipe = recipe
@@ -134,7 +135,9 @@ class NamedScheduler(Scheduler):
         self._settings, self._no_settings, self._fixed_bases = _torch_settings(
             self.torch_class, optimizer, recipe, self.arguments
         )
-        super().__init__(optimizer, unit=unit, updates_per_epoch=updates_per_epoch, **fields)
+        super().__init__(
+            optimizer, unit=unit, updates_per_epoch=updates_per_epoch, capturable=capturable, **fields
+        )
         if self.torch_class == "CosineAnnealingWarmRestarts":
             self._step_count = 0  # torch's step() of warm restarts never counts
         if self.torch_class == "OneCycleLR" and self._own_peaks():
@@ -438,6 +441,7 @@ def driver_for(
     *,
     unit: str | None = None,
     updates_per_epoch: int | None = None,
+    capturable: bool = False,
     **fields: Schedule,
 ) -> Scheduler:
     """The driver :func:`lrkit.create` builds: torch's API for the sources that name torch classes.
@@ -466,7 +470,15 @@ def driver_for(
             arguments,
             unit=unit,
             updates_per_epoch=updates_per_epoch,
+            capturable=capturable,
             lr=schedule,
             **fields,
         )
-    return Scheduler(optimizer, unit=unit, updates_per_epoch=updates_per_epoch, lr=schedule, **fields)
+    return Scheduler(
+        optimizer,
+        unit=unit,
+        updates_per_epoch=updates_per_epoch,
+        capturable=capturable,
+        lr=schedule,
+        **fields,
+    )

@@ -64,6 +64,10 @@ class _Field:
     def initial_key(self) -> str:
         return f"initial_{self.name}"
 
+    def target(self, group: dict[str, Any]) -> Any:
+        """The value this field has in ``group``."""
+        return group[self.key] if self.index is None else group[self.key][self.index]
+
     def prepare(self, groups: list[dict[str, Any]]) -> None:
         """Work out once what every step repeats: who shares a schedule, scales, value kinds."""
         by_schedule: dict[int, tuple[Schedule, list[int]]] = {}
@@ -142,6 +146,11 @@ class Scheduler(LRScheduler):
         updates_per_epoch: with ``unit="epoch"``, lets ``step_update(n)`` evaluate at the
             fractional epoch ``n / updates_per_epoch`` (smooth per-update values); with
             ``unit="update"``, lets ``step(epoch)`` evaluate at ``epoch * updates_per_epoch``.
+        capturable: keep the time in a tensor on the optimizer's device and fill every
+            scheduled value (each a tensor in its group) from the schedule evaluated there, so
+            that ``opt.step(); sched.step()`` compiles into one graph and replays in a CUDA
+            graph (:mod:`lrkit.torch.capture`); torch's optimizers use the word for the same
+            promise. A driver option: never read from, or written to, a param group.
         **fields: ``field=schedule`` or ``field=[schedule_per_group, ...]``. ``beta1`` and
             ``beta2`` address the ``betas`` pair.
 
@@ -177,11 +186,21 @@ class Scheduler(LRScheduler):
         *,
         unit: str = "epoch",
         updates_per_epoch: int | None = None,
+        capturable: bool = False,
         **fields: Schedule | Sequence[Schedule],
     ) -> None:
         # LRScheduler.__init__ is deliberately not called: it steps once and wraps
         # optimizer.step, neither of which a pure-function driver wants.
+        if v.flag("capturable", capturable) and hasattr(optimizer, "param_groups"):
+            from lrkit.torch.capture import check_capturable
+
+            check_capturable(optimizer.param_groups, {n: _TUPLE_FIELDS.get(n, (n, None)) for n in fields})
         self._setup(optimizer, unit, updates_per_epoch, fields)
+        if capturable:
+            from lrkit.torch.capture import captured_class
+
+            self.__class__ = captured_class(type(self))
+            self._capture_setup()  # type: ignore[attr-defined]
         self._apply(0)
 
     def _setup(
