@@ -251,19 +251,16 @@ def _cuda_graph(
     make: Callable[[], tuple[torch.nn.Module, torch.optim.Optimizer]], steps: int
 ) -> dict[str, float]:
     """``opt.step(); sched.step()`` captured in one CUDA graph, replayed, against it uncaptured."""
+    from lrkit.torch.capture import cuda_graph
+
     _, opt = make()
     sched = Scheduler(opt, lr=schedule(), unit="update", capturable=True)
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for _ in range(3):  # warm-up on a side stream, as torch.cuda.graphs documents
-            opt.step()
-            sched.step()
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
+
+    def step() -> None:
         opt.step()
         sched.step()
+
+    graph = cuda_graph(step)
     _, plain_opt = make()
     plain = Scheduler(plain_opt, lr=schedule(), unit="update", capturable=True)
 

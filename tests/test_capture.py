@@ -248,18 +248,15 @@ def test_a_cuda_graph_captures_the_scheduled_step_and_replays_the_eager_lrs():
         )
         return opt, Scheduler(opt, lr=LR, unit="update", capturable=capturable)
 
+    from lrkit.torch.capture import cuda_graph
+
     opt, sched = make(True)
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for _ in range(3):  # warm-up on a side stream, as torch.cuda.graphs asks
-            opt.step()
-            sched.step()
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
+
+    def step():
         opt.step()
         sched.step()
+
+    graph = cuda_graph(step, warmup=3)
     # Capturing ran nothing; each replay is one step. The eager driver gives the reference.
     ref_opt, ref = make(False)
     for _ in range(3):

@@ -17,11 +17,32 @@ as a tensor there (``step_update(count_tensor)``), or step bare.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
-__all__ = ["captured_class", "check_capturable"]
+__all__ = ["captured_class", "check_capturable", "cuda_graph"]
+
+
+def cuda_graph(step: Callable[[], Any], warmup: int = 3) -> torch.cuda.CUDAGraph:
+    """``step`` (``opt.step(); sched.step()``) captured in a CUDA graph; ``graph.replay()`` runs it.
+
+    torch.cuda.graphs' recipe: ``warmup`` runs on a side stream first (they allocate the
+    optimizer's state and let lazy initialisation happen outside the capture), then one
+    capture, which records the kernels without running them. Each replay is one step, the
+    driver's clock included, so ``sched.t`` counts the warm-up runs and the replays.
+    """
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(warmup):
+            step()
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        step()
+    return graph
 
 
 def check_capturable(groups: list[dict[str, Any]], fields: dict[str, tuple[str, int | None]]) -> None:
