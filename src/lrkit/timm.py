@@ -52,7 +52,7 @@ from lrkit.schedule import SCALAR, Schedule
 from lrkit.shapes import Constant
 from lrkit.torch import Scheduler as _Driver
 from lrkit.torch.plateau import Plateau
-from lrkit.torch.scheduler import Rescheduled
+from lrkit.torch.scheduler import Rescheduled, _changed_settings
 from lrkit.torch.scheduler import _time as _time_arg
 
 __all__ = [
@@ -103,18 +103,6 @@ def _frozen(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return tuple(_frozen(item) for item in value)
     return value
-
-
-def _same(saved: Any, here: Any) -> bool:
-    """Whether a checkpoint's setting is this scheduler's (a list and a tuple of equal items are)."""
-    if isinstance(saved, (list, tuple)) and isinstance(here, (list, tuple)):
-        return len(saved) == len(here) and all(_same(a, b) for a, b in zip(saved, here, strict=True))
-    if isinstance(saved, torch.Tensor) or isinstance(here, torch.Tensor):
-        return isinstance(saved, torch.Tensor) and isinstance(here, torch.Tensor) and torch.equal(saved, here)
-    try:
-        return bool(saved == here)
-    except (TypeError, ValueError):  # an array's == has no single truth value
-        return False
 
 
 def _copied(value: Any) -> Any:
@@ -396,11 +384,7 @@ class Scheduler(_Driver, metaclass=abc.ABCMeta):
             raise ValueError(f"state_dict must be a mapping (a scheduler's state_dict()), got {state_dict!r}")
         mine = self._timm_state()
         problems = self._foreign(state_dict, mine)
-        changed = [
-            f"{key} is {state_dict[key]!r} in the checkpoint, {here!r} here"
-            for key, here in mine.items()
-            if key not in _RESTORED and key in state_dict and not _same(state_dict[key], here)
-        ]
+        changed = _changed_settings(state_dict, mine, skip=_RESTORED)
         if problems or (changed and not reschedule):
             raise ValueError("cannot load this scheduler state: " + _refusal(problems, changed))
         lrkit_state = state_dict.get(LRKIT_KEY)
@@ -1013,11 +997,7 @@ class PlateauLRScheduler(Scheduler):
             groups = len(self.base_values)
             if len(lrkit_state["levels"]) != groups:
                 problems.append(f"{len(lrkit_state['levels'])} param groups in the checkpoint, {groups} here")
-            changed = [
-                f"{key} is {saved[key]!r} in the checkpoint, {here!r} here"
-                for key, here in self._settings().items()
-                if key in saved and not _same(saved[key], here)
-            ]
+            changed = _changed_settings(saved, self._settings())
             if problems or (changed and not reschedule):
                 hint = (
                     "" if problems else "; give reschedule=True to continue under this scheduler's settings"

@@ -32,7 +32,7 @@ from torch.optim import lr_scheduler
 from lrkit.recipes.registry import Recipe
 from lrkit.recipes.torch import MOMENTUM
 from lrkit.schedule import Schedule
-from lrkit.torch.scheduler import _FORMAT, Rescheduled, Scheduler, _time
+from lrkit.torch.scheduler import _FORMAT, Rescheduled, Scheduler, _changed_settings, _time
 
 __all__ = ["NamedScheduler", "driver_for"]
 
@@ -300,7 +300,6 @@ class NamedScheduler(Scheduler):
         problems = []
         if len(bases) != self._num_groups:
             problems.append(f"{len(bases)} param groups in the checkpoint, {self._num_groups} here")
-        differ = []
         if not self._no_settings:
             foreign = sorted(k for k in state if k not in _MOVING and k not in self._settings)
             if foreign:
@@ -311,9 +310,7 @@ class NamedScheduler(Scheduler):
             missing = sorted(k for k in self._settings if k not in state)
             if missing:
                 problems.append(f"the checkpoint lacks {', '.join(missing)}, which torch's {name} saves")
-        for key, mine in self._settings.items():
-            if key in state and not _equal(state[key], mine):
-                differ.append(f"{key} is {state[key]!r} in the checkpoint, {mine!r} here")
+        differ = _changed_settings(state, self._settings)
         if not reschedule:
             problems.extend(differ)
         if problems:
@@ -387,13 +384,6 @@ def _torch_bases(state: Any) -> list[float] | None:
     if isinstance(children, list) and children and isinstance(children[0], Mapping):
         return _torch_bases(children[0])
     return None
-
-
-def _equal(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError, RuntimeError):
-        return False
 
 
 def _torch_settings(

@@ -16,7 +16,7 @@ import logging
 import math
 import operator
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, ClassVar, NamedTuple
@@ -594,6 +594,29 @@ def _foreign(state: Any) -> str:
         )
     held = ", ".join(map(repr, list(state)[:8]))
     return f"not an lrkit.torch.Scheduler state_dict (format {_FORMAT!r} expected; it holds {held})"
+
+
+def _same_setting(saved: Any, here: Any) -> bool:
+    """Whether a checkpoint's setting is this scheduler's (a list and a tuple of equal items are)."""
+    if isinstance(saved, (list, tuple)) and isinstance(here, (list, tuple)):
+        return len(saved) == len(here) and all(_same_setting(a, b) for a, b in zip(saved, here, strict=True))
+    if isinstance(saved, torch.Tensor) or isinstance(here, torch.Tensor):
+        return isinstance(saved, torch.Tensor) and isinstance(here, torch.Tensor) and torch.equal(saved, here)
+    try:
+        return bool(saved == here)
+    except (TypeError, ValueError, RuntimeError):  # an array's == has no single truth value
+        return False
+
+
+def _changed_settings(
+    saved: Mapping[str, Any], mine: Mapping[str, Any], skip: Container[str] = ()
+) -> list[str]:
+    """``key is A in the checkpoint, B here`` for each of ``mine``'s settings ``saved`` holds otherwise."""
+    return [
+        f"{key} is {saved[key]!r} in the checkpoint, {here!r} here"
+        for key, here in mine.items()
+        if key not in skip and key in saved and not _same_setting(saved[key], here)
+    ]
 
 
 def _saved_value(saved: Any, t: float, field: _Field, i: int, groups: list[dict[str, Any]]) -> float:
