@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
+from test_timm import call as step_as  # noqa: E402
 from timm_ref import load_timm_scheduler  # noqa: E402
 
 import lrkit.timm as ours  # noqa: E402
@@ -88,12 +89,7 @@ def loop(epochs: int, updates: int, metrics: list[float] | None = None) -> list[
 def run(sched: Any, opt: torch.optim.Optimizer, calls: list[tuple]) -> list[list[float]]:
     out = []
     for method, t, metric in calls:
-        if method == "step_update":
-            sched.step_update(num_updates=t, metric=metric)
-        elif metric is None:
-            sched.step(t)
-        else:
-            sched.step(t, metric)
+        step_as(sched, method, t, metric)
         out.append(lrs(opt))
     return out
 

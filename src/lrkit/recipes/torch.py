@@ -49,6 +49,7 @@ so those schedules do not serialize (:meth:`~lrkit.Schedule.to_dict` raises ``Ty
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from itertools import pairwise
@@ -345,62 +346,26 @@ def _one_cycle(
     )
 
 
-def one_cycle_fields(
-    *,
-    total_steps: int | None = None,
-    epochs: int | None = None,
-    steps_per_epoch: int | None = None,
-    pct_start: float = 0.3,
-    anneal_strategy: str = "cos",
-    cycle_momentum: bool = True,
-    base_momentum: float = 0.85,
-    max_momentum: float = 0.95,
-    three_phase: bool = False,
-    **lr_only: Any,
+def _cycled_momentum(
+    build: Callable[..., Schedule], cycle_momentum: Any, arguments: dict[str, Any]
 ) -> dict[str, Schedule]:
-    """The fields ``OneCycleLR`` drives beside the lr: its momentum, unless ``cycle_momentum=False``."""
+    """``build``'s momentum from the lr recipe's ``arguments`` (those it takes), unless turned off."""
     if not v.flag("cycle_momentum", cycle_momentum):
         return {}
-    momentum = one_cycle_momentum(
-        total_steps=total_steps,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        pct_start=pct_start,
-        anneal_strategy=anneal_strategy,
-        base_momentum=base_momentum,
-        max_momentum=max_momentum,
-        three_phase=three_phase,
-    )
-    return {MOMENTUM: momentum}
+    takes = inspect.signature(build).parameters
+    return {MOMENTUM: build(**{k: value for k, value in arguments.items() if k in takes})}
 
 
-def cyclic_fields(
-    *,
-    step_size_up: float = 2000,
-    step_size_down: float | None = None,
-    mode: str = "triangular",
-    gamma: float = 1.0,
-    scale_fn: Callable[[float], float] | None = None,
-    scale_mode: str = "cycle",
-    cycle_momentum: bool = True,
-    base_momentum: float = 0.8,
-    max_momentum: float = 0.9,
-    **lr_only: Any,
-) -> dict[str, Schedule]:
-    """The fields ``CyclicLR`` drives beside the lr: its momentum, unless ``cycle_momentum=False``."""
-    if not v.flag("cycle_momentum", cycle_momentum):
-        return {}
-    momentum = cyclic_momentum(
-        step_size_up=step_size_up,
-        step_size_down=step_size_down,
-        mode=mode,
-        gamma=gamma,
-        scale_fn=scale_fn,
-        scale_mode=scale_mode,
-        base_momentum=base_momentum,
-        max_momentum=max_momentum,
-    )
-    return {MOMENTUM: momentum}
+def one_cycle_fields(*, cycle_momentum: bool = True, **arguments: Any) -> dict[str, Schedule]:
+    """The fields ``OneCycleLR`` drives beside the lr: :func:`one_cycle_momentum`, unless
+    ``cycle_momentum=False``; of the lr's arguments it takes those the momentum shares."""
+    return _cycled_momentum(one_cycle_momentum, cycle_momentum, arguments)
+
+
+def cyclic_fields(*, cycle_momentum: bool = True, **arguments: Any) -> dict[str, Schedule]:
+    """The fields ``CyclicLR`` drives beside the lr: :func:`cyclic_momentum`, unless
+    ``cycle_momentum=False``; of the lr's arguments it takes those the momentum shares."""
+    return _cycled_momentum(cyclic_momentum, cycle_momentum, arguments)
 
 
 @register("torch:OneCycleLR", unit="update", fields=one_cycle_fields)
