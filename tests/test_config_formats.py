@@ -17,6 +17,7 @@ import pytest
 
 import lrkit
 from lrkit import cli, config
+from lrkit.recipes import registry
 from lrkit.recipes.timm import CurveWarmup, FloatCycles, TorchNoise
 from lrkit.recipes.transformers import HardRestarts
 from lrkit.recipes.yolov5 import FollowWarmup
@@ -184,9 +185,11 @@ def test_a_source_with_no_marker(tmp_path):
     path = write(tmp_path, "x.json", {"t_initial": 10, "lr_min": 0.0})
     with pytest.raises(ValueError) as info:
         config.read(path)
+    frameworks = list(registry.formats())
+    listed = f", nor a config of {', '.join(frameworks)} (say which with format=)" if frameworks else ""
     assert str(info.value) == (
         f"{path}: neither a schedule tree (a 'type' key), a recipe ('sched' and its arguments) nor "
-        "timm train.py settings ('format: timm'); got keys ['lr_min', 't_initial']"
+        f"timm train.py settings ('format: timm'){listed}; got keys ['lr_min', 't_initial']"
     )
 
 

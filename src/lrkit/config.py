@@ -143,10 +143,12 @@ def create(
 class Spec:
     """What a config source describes, read once for :func:`load` and the ``lrkit`` command.
 
-    ``schedule`` is ``None`` for a plateau (it follows a metric). ``length`` is how long the run
+    ``schedule`` is ``None`` for a plateau (it follows a metric; a framework's plateau has
+    :class:`lrkit.torch.Plateau`'s arguments in ``plateau``). ``length`` is how long the run
     it describes lasts, in ``unit``: the schedule's own length, or for timm settings timm's
     epoch count (cycles, warmup prefix and cooldown included). ``base`` is the lr the settings
-    give (timm's ``lr``), if any.
+    give (timm's ``lr``), if any. ``fields`` are the other param-group fields a framework's
+    config schedules beside the lr (``{"momentum": ...}``).
     """
 
     format: str
@@ -158,10 +160,15 @@ class Spec:
     recipe: Recipe | None = None
     arguments: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     settings: Mapping[str, Any] | None = None
+    fields: Mapping[str, Schedule] = dataclasses.field(default_factory=dict)
+    plateau: Mapping[str, Any] | None = None
+    described: str | None = None
 
     @property
     def description(self) -> str:
         """The format as an error message names it."""
+        if self.described is not None:
+            return self.described
         if self.format == "tree":
             return "a schedule tree"
         if self.format == "recipe":
@@ -214,20 +221,36 @@ def read(
     key: str | None = None,
     format: str | None = None,
     updates_per_epoch: int | None = None,
+    *,
+    epoch_length: int | None = None,
 ) -> Spec:
-    """The :class:`Spec` of a config ``source``: a path, a mapping or an OmegaConf ``DictConfig``.
+    """The :class:`Spec` of a config ``source``: a path, a mapping, a list or an OmegaConf ``DictConfig``.
 
-    ``key`` picks a block (dotted for a nested one); ``format`` is ``"lrkit"`` (a tree or a
-    recipe) or ``"timm"`` (train.py settings, the marker then optional), read from the block's
-    markers when ``None``. ``updates_per_epoch`` is what timm's ``create_scheduler`` takes
-    (settings with ``sched_on_updates`` need it).
+    ``key`` picks a block (dotted for a nested one). ``format`` is ``"lrkit"`` (a tree or a
+    recipe), ``"timm"`` (train.py settings, the marker then optional) or a framework's format
+    registered by its recipe module (``"mmengine"``, ``"deepspeed"``, ...; :func:`formats`
+    lists them). Without it, the block's ``format:`` marker decides, else the one format that
+    recognises the block; a block that several formats claim is an error naming them, never
+    a guess. ``epoch_length`` (``updates_per_epoch`` is the same number under timm's name) is
+    the number of optimizer updates per epoch, for the formats that count in epochs.
 
     >>> spec = read({"sched": "torch:StepLR", "step_size": 30})
     >>> spec.format, spec.unit, spec.length, spec.schedule
     ('recipe', 'update', None, step(decay_t=30))
     """
-    if format is not None and format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(map(repr, FORMATS))} or None, got {format!r}")
+    known = formats()
+    if format is not None and format not in known:
+        raise ValueError(f"format must be one of {', '.join(map(repr, known))} or None, got {format!r}")
+    if updates_per_epoch is not None and epoch_length is not None and updates_per_epoch != epoch_length:
+        raise ValueError(
+            f"updates_per_epoch={updates_per_epoch!r} and epoch_length={epoch_length!r} are the same "
+            "number under two names: give one"
+        )
+    epoch_length = epoch_length if epoch_length is not None else updates_per_epoch
+    if epoch_length is not None:
+        from lrkit import checks
+
+        epoch_length = checks.integer("epoch_length", epoch_length, minimum=1)
     if isinstance(source, (str, os.PathLike)):
         where = os.fspath(source)
         data = _read_file(source)
@@ -236,18 +259,22 @@ def read(
         data = source
     data, where = _select(_plain(data), key, where)
     data = _plain(data)
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{where}: expected a mapping, got {type(data).__name__}")
-    marker = data.get("format")
+    marker = data.get("format") if isinstance(data, Mapping) else None
     if marker is not None and format is not None and marker != format:
         raise ValueError(f"{where}: says format: {marker!r}, read with format={format!r}")
+    if marker is not None and marker not in known:
+        raise ValueError(f"{where}: format: must be one of {', '.join(map(repr, known))}, got {marker!r}")
     chosen = format or marker
+    if chosen is None:
+        chosen = _detect(data, where)
     if chosen not in (None, *FORMATS):
-        raise ValueError(f"{where}: format: must be one of {', '.join(map(repr, FORMATS))}, got {marker!r}")
+        return _framework_spec(registry.formats()[chosen], data, where, epoch_length, marker is not None)
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where}: expected a mapping, got {type(data).__name__}")
     if chosen == "timm":
         settings = {k: v for k, v in data.items() if k != "format"}
         try:
-            return timm_spec(where, timm_settings(settings, where), updates_per_epoch)
+            return timm_spec(where, timm_settings(settings, where), epoch_length)
         except (TypeError, ValueError) as error:
             if str(error).startswith(where):
                 raise
@@ -283,9 +310,71 @@ def read(
         if blocks
         else ""
     )
+    others = list(registry.formats())
+    frameworks = f", nor a config of {', '.join(others)} (say which with format=)" if others else ""
     raise ValueError(
         f"{where}: neither a schedule tree (a 'type' key), a recipe ('sched' and its arguments) nor "
-        f"timm train.py settings ('format: timm'); got keys {sorted(map(str, data))}{hint}"
+        f"timm train.py settings ('format: timm'){frameworks}; got keys {sorted(map(str, data))}{hint}"
+    )
+
+
+def formats() -> dict[str, str]:
+    """Every config format :func:`read` takes, with what it is."""
+    described = {"lrkit": "a schedule tree or a recipe with its arguments", "timm": "timm train.py settings"}
+    described.update({f.name: f.description for f in registry.formats().values()})
+    return described
+
+
+def _is_tree(data: Any) -> bool:
+    """A block that :meth:`~lrkit.Schedule.to_dict` could have written: a ``type`` lrkit knows."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("type"), str):
+        return False
+    from lrkit.schedule import _FINDERS, _REGISTRY
+
+    name = data["type"]
+    if name not in _REGISTRY:
+        for finder in _FINDERS:
+            finder(name)
+    return name in _REGISTRY
+
+
+def _detect(data: Any, where: str) -> str | None:
+    """The one format that claims ``data``; ``None`` is lrkit's own reading (and its errors)."""
+    claims = [f.name for f in registry.formats().values() if f.detect(data)]
+    lrkit_claims = _is_tree(data) or (isinstance(data, Mapping) and "sched" in data)
+    if lrkit_claims:
+        claims.insert(0, "lrkit")
+    if len(claims) > 1:
+        described = formats()
+        raise ValueError(
+            f"{where}: reads as more than one format: "
+            + "; ".join(f"{name!r} ({described[name]})" for name in claims)
+            + "; say which with format= (or a 'format:' key)"
+        )
+    if not claims or claims[0] == "lrkit":
+        return None
+    return claims[0]
+
+
+def _framework_spec(fmt: Any, data: Any, where: str, epoch_length: int | None, marked: bool) -> Spec:
+    if marked:
+        data = {k: v for k, v in data.items() if k != "format"}
+    try:
+        reading = fmt.read(data, where=where, epoch_length=epoch_length)
+    except (TypeError, ValueError) as error:
+        if str(error).startswith(where):
+            raise
+        raise type(error)(f"{where}: read as {fmt.description}: {error}") from None
+    return Spec(
+        fmt.name,
+        where,
+        reading.schedule,
+        reading.unit,
+        reading.length,
+        base=reading.base,
+        fields=dict(reading.fields),
+        plateau=None if reading.plateau is None else dict(reading.plateau),
+        described=fmt.description,
     )
 
 
@@ -295,13 +384,18 @@ def load(
     *,
     key: str | None = None,
     format: str | None = None,
+    epoch_length: int | None = None,
     **driver: Any,
 ) -> Any:
     """A schedule from a config source (see :func:`read`); given an optimizer, its driver.
 
     A tree becomes :class:`lrkit.torch.Scheduler` (``driver`` its options), a recipe what
     :func:`create` makes of it, timm settings what timm's ``create_scheduler`` builds (the
-    :mod:`lrkit.timm` twin; ``updates_per_epoch=`` as its argument).
+    :mod:`lrkit.timm` twin; ``epoch_length=`` is its ``updates_per_epoch``). A framework's
+    config becomes the schedule that framework follows, in optimizer updates once
+    ``epoch_length`` says how many make an epoch; with an optimizer, a
+    :class:`lrkit.torch.Scheduler` writing it, and the other fields the framework schedules
+    (its momentum), into every group, or a :class:`lrkit.torch.Plateau` for a metric-driven one.
 
     >>> import lrkit
     >>> lrkit.load({"sched": "timm:cosine", "t_initial": 100, "warmup_t": 5})
@@ -309,22 +403,38 @@ def load(
     >>> lrkit.load({"train": {"scheduler": {"type": "cosine", "t_initial": 10}}}, key="train.scheduler")
     cosine(t_initial=10)
     """
-    spec = read(source, key=key, format=format, updates_per_epoch=driver.get("updates_per_epoch"))
+    upe = driver.get("updates_per_epoch")
+    spec = read(source, key=key, format=format, updates_per_epoch=upe, epoch_length=epoch_length)
+    upe = epoch_length if upe is None else upe
     if spec.format == "timm":
         if optimizer is None:
             return spec.schedule
         args = argparse.Namespace(**spec.settings)  # type: ignore[arg-type]
         from lrkit.timm import create_scheduler
 
-        return create_scheduler(args, optimizer, driver.get("updates_per_epoch") or 0)[0]
+        return create_scheduler(args, optimizer, upe or 0)[0]
     if spec.format == "recipe":
         assert spec.recipe is not None
+        if upe is not None:
+            driver["updates_per_epoch"] = upe
         return create(spec.recipe.qualified, optimizer, **driver, **spec.arguments)
     if optimizer is None:
+        if spec.schedule is None:
+            raise ValueError(
+                f"{spec.source}: {spec.description} lowers the lr when a metric stops improving: "
+                "give it an optimizer, lrkit.load(source, optimizer)"
+            )
         return spec.schedule
-    from lrkit.torch import Scheduler
+    from lrkit.torch import Plateau, Scheduler
 
-    return Scheduler(optimizer, lr=spec.schedule, **driver)
+    if spec.format == "tree":
+        return Scheduler(optimizer, lr=spec.schedule, **driver)
+    if spec.plateau is not None:
+        return Plateau(optimizer, **spec.plateau, **driver)
+    if upe is not None and spec.unit == "epoch":
+        driver.setdefault("updates_per_epoch", upe)
+    driver.setdefault("unit", spec.unit)
+    return Scheduler(optimizer, lr=spec.schedule, **spec.fields, **driver)
 
 
 # -- timm's train.py settings -------------------------------------------------------------------

@@ -32,8 +32,20 @@ from typing import Any
 
 from lrkit import checks as v
 from lrkit import schedule as _schedule
+from lrkit.schedule import Schedule
 
-__all__ = ["Recipe", "discover", "qualified_names", "recipes", "register", "resolve"]
+__all__ = [
+    "Format",
+    "Reading",
+    "Recipe",
+    "discover",
+    "formats",
+    "qualified_names",
+    "recipes",
+    "register",
+    "register_format",
+    "resolve",
+]
 
 UNITS = ("epoch", "update")
 
@@ -139,6 +151,78 @@ def register(
         return builder
 
     return decorate
+
+
+@dataclasses.dataclass(frozen=True)
+class Reading:
+    """What a framework's config file describes, read by that framework's :class:`Format`.
+
+    ``schedule`` is the lr schedule in ``unit`` (``None`` for a metric-driven config, whose
+    :class:`lrkit.torch.Plateau` keyword arguments are ``plateau``); ``fields`` the other
+    param-group fields the framework's scheduler writes beside the lr (``{"momentum": ...}``).
+    ``length`` is how long the run it describes lasts, in ``unit``, where the config says;
+    ``base`` the lr the config gives, where it gives one.
+    """
+
+    schedule: Schedule | None
+    unit: str = "update"
+    length: float | None = None
+    base: float | None = None
+    fields: Mapping[str, Schedule] = dataclasses.field(default_factory=dict)
+    plateau: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise ValueError(f"unit must be 'epoch' or 'update', got {self.unit!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Format:
+    """A framework's config format: how to recognise a block of it, and how to read one.
+
+    ``detect(data)`` is a cheap look at plain data (dicts, lists, numbers and strings, a file's
+    contents after ``key=``), true when the block is written in this format; it never raises.
+    ``read(data, *, where, epoch_length)`` returns the :class:`Reading`; ``where`` names the
+    block in messages, ``epoch_length`` is the number of optimizer updates per epoch, for the
+    formats that count in epochs.
+    """
+
+    name: str
+    description: str
+    detect: Callable[[Any], bool]
+    read: Callable[..., Reading]
+
+
+_FORMATS: dict[str, Format] = {}
+
+
+def register_format(
+    name: str, *, description: str, detect: Callable[[Any], bool]
+) -> Callable[[Callable[..., Reading]], Callable[..., Reading]]:
+    """Decorator: register ``read`` as the reader of the config format ``name`` (``"mmengine"``).
+
+    The recipe module of a framework registers its format beside its recipes, so that
+    :func:`lrkit.load` reads it by ``format=name`` or, when no other format claims the same
+    block, by ``detect``.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"a format name is an identifier such as 'mmengine', got {name!r}")
+
+    def decorate(read: Callable[..., Reading]) -> Callable[..., Reading]:
+        known = _FORMATS.get(name)
+        if known is not None and known.read is not read:
+            raise ValueError(f"format {name!r} is already registered to {known.read!r}")
+        _FORMATS[name] = Format(name, description, detect, read)
+        return read
+
+    return decorate
+
+
+def formats() -> dict[str, Format]:
+    """Every registered config format by name (the recipe modules' own; lrkit's and timm's are
+    read by :mod:`lrkit.config` itself)."""
+    discover()
+    return dict(sorted(_FORMATS.items()))
 
 
 def discover() -> None:
