@@ -1,6 +1,6 @@
 """The layers, read from the source: who imports whom inside lrkit, and where torch may come in.
 
-core (checks, schedule, shapes, combinators, tree) < recipes (lrkit.recipes.*) < torch layer
+core (checks, schedule, shapes, combinators, tree, duration) < recipes (lrkit.recipes.*) < torch layer
 (lrkit.torch.*, lrkit.timm, lrkit.yolo) < front doors (lrkit, config, plot, cli). A module
 imports from its own layer or lower ones, never in a circle; core never imports torch, and
 recipes only inside a function. The adapters (lrkit.optax, lrkit.keras) sit beside the torch
@@ -51,7 +51,14 @@ MODULES = {module_name(p): p for p in sorted(SRC.rglob("*.py"))}
 
 
 def layer(module: str) -> int:
-    if module in {"lrkit.checks", "lrkit.schedule", "lrkit.shapes", "lrkit.combinators", "lrkit.tree"}:
+    if module in {
+        "lrkit.checks",
+        "lrkit.schedule",
+        "lrkit.shapes",
+        "lrkit.combinators",
+        "lrkit.tree",
+        "lrkit.duration",
+    }:
         return CORE
     if module == "lrkit.recipes" or module.startswith("lrkit.recipes."):
         return RECIPES

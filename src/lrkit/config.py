@@ -27,6 +27,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from lrkit import checks, duration
 from lrkit.recipes import registry
 from lrkit.recipes import timm as timm_recipes
 from lrkit.recipes.registry import Recipe
@@ -248,8 +249,6 @@ def read(
         )
     epoch_length = epoch_length if epoch_length is not None else updates_per_epoch
     if epoch_length is not None:
-        from lrkit import checks
-
         epoch_length = checks.integer("epoch_length", epoch_length, minimum=1)
     if isinstance(source, (str, os.PathLike)):
         where = os.fspath(source)
@@ -281,7 +280,8 @@ def read(
             raise type(error)(f"{where}: read as timm train.py settings: {error}") from None
     if "type" in data:
         try:
-            schedule = from_dict({k: v for k, v in data.items() if k != "format"})
+            tree = _times({k: v for k, v in data.items() if k != "format"}, "epoch", epoch_length)
+            schedule = from_dict(tree)
         except (TypeError, ValueError) as error:
             raise type(error)(f"{where}: read as a schedule tree: {error}") from None
         return Spec("tree", where, schedule, "epoch", schedule.length)
@@ -289,6 +289,7 @@ def read(
         arguments = {k: v for k, v in data.items() if k not in ("sched", "format")}
         name = data["sched"]
         try:
+            arguments = _recipe_times(name, arguments, epoch_length)
             recipe, built = registry.resolve(name, arguments)
         except (TypeError, ValueError) as error:
             hint = ""
@@ -316,6 +317,63 @@ def read(
         f"{where}: neither a schedule tree (a 'type' key), a recipe ('sched' and its arguments) nor "
         f"timm train.py settings ('format: timm'){frameworks}; got keys {sorted(map(str, data))}{hint}"
     )
+
+
+def _times(data: dict[str, Any], unit: str, epoch_length: int | None) -> dict[str, Any]:
+    """``data`` with its time strings (``"10ep"``, ``"500ba"``, ``"0.05dur"``) in ``unit``, a new dict.
+
+    A top-level ``duration`` is the run's length, which ``dur`` fractions are of; it is read
+    first and is not passed on.
+    """
+    if not any(duration.is_time_string(x) for x in _leaves(data)) and "duration" not in data:
+        return data
+    data = dict(data)
+    run = data.pop("duration", None)
+    if run is not None:
+        if isinstance(run, str) and duration.parse(run)[1] == "duration":
+            raise ValueError(f"duration: {run!r} is a fraction of itself; write it in ep or ba")
+        try:
+            run = duration.resolve(run, unit=unit, epoch_length=epoch_length)
+        except ValueError as error:
+            raise ValueError(f"duration: {error}") from None
+        run = checks.real_or_int("duration", run, minimum=0.0, strict_minimum=True)
+
+    def convert(node: Any, path: str) -> Any:
+        if isinstance(node, Mapping):
+            return {k: convert(x, f"{path}.{k}" if path else str(k)) for k, x in node.items()}
+        if isinstance(node, list):
+            return [convert(x, f"{path}[{i}]") for i, x in enumerate(node)]
+        if duration.is_time_string(node):
+            try:
+                return duration.resolve(node, unit=unit, epoch_length=epoch_length, run=run)
+            except ValueError as error:
+                raise ValueError(f"{path}: {error}") from None
+        return node
+
+    return convert(data, "")
+
+
+def _leaves(node: Any) -> list[Any]:
+    if isinstance(node, Mapping):
+        return [leaf for x in node.values() for leaf in _leaves(x)]
+    if isinstance(node, list):
+        return [leaf for x in node for leaf in _leaves(x)]
+    return [node]
+
+
+def _recipe_times(name: Any, arguments: dict[str, Any], epoch_length: int | None) -> dict[str, Any]:
+    """A recipe's arguments with their time strings in the unit the recipe counts."""
+    if "duration" not in arguments and not any(duration.is_time_string(x) for x in _leaves(arguments)):
+        return arguments
+    units = {r.unit for r in recipes(name)} if isinstance(name, str) else set()
+    if len(units) != 1:
+        if not units:
+            registry.resolve(name, {})  # the unknown-name error
+        raise ValueError(
+            f"{name!r} names recipes that count epochs and recipes that count updates, so a time "
+            "string has no one meaning: write the qualified name (SOURCE:NAME)"
+        )
+    return _times(arguments, units.pop(), epoch_length)
 
 
 def formats() -> dict[str, str]:
