@@ -149,10 +149,17 @@ def _parser() -> _Parser:
         sub.add_argument(
             "--config",
             metavar="FILE",
-            help="YAML or JSON: a schedule tree, a recipe (sched: NAME and its arguments) or timm "
-            "settings (format: timm)",
+            help="YAML or JSON: a schedule tree, a recipe (sched: NAME and its arguments), timm "
+            "settings (format: timm) or another framework's config (see --format)",
         )
         sub.add_argument("--key", metavar="PATH", help="the block of --config to read, dotted (scheduler)")
+        sub.add_argument(
+            "--format",
+            choices=list(config.formats()),
+            default=None,
+            help="what --config (and --compare's files) hold, when its block does not say: "
+            + ", ".join(config.formats()),
+        )
         for flags, options in config._EXTRA_SETTINGS:
             sub.add_argument(*flags, **options)
         sub.add_argument(
@@ -199,13 +206,15 @@ def _parse_errors() -> tuple[type[Exception], ...]:
     return (*errors, yaml.YAMLError)
 
 
-def _read_spec(path: str, key: str | None, upe: int | None, raw: bool = False) -> Any:
+def _read_spec(
+    path: str, key: str | None, upe: int | None, raw: bool = False, format: str | None = None
+) -> Any:
     """The file's :class:`config.Spec` (or, ``raw``, its data), errors as one line."""
     try:
         if raw:
             data = config._read_file(path)
             return config._select(config._plain(data), key, path)[0]
-        return config.read(path, key=key, updates_per_epoch=upe)
+        return config.read(path, key=key, format=format, epoch_length=upe)
     except FileNotFoundError:
         raise UsageError(f"--config: no such file {path!r}") from None
     except OSError as error:  # a directory, no permission
@@ -216,8 +225,8 @@ def _read_spec(path: str, key: str | None, upe: int | None, raw: bool = False) -
         raise UsageError(text if text.startswith(path) else f"--config {path}: {text}") from None
 
 
-def _is_timm_file(data: Any) -> bool:
-    return isinstance(data, Mapping) and data.get("format") == "timm"
+def _is_timm_file(data: Any, format: str | None = None) -> bool:
+    return isinstance(data, Mapping) and (data.get("format") or format) == "timm"
 
 
 def _values(words: Sequence[str]) -> dict[str, Any]:
@@ -353,7 +362,7 @@ def _source(
     args: argparse.Namespace, sub: argparse.ArgumentParser, argv: Sequence[str], path: str | None
 ) -> _Source:
     if path is not None:
-        spec = _read_spec(path, args.key, args.updates_per_epoch)
+        spec = _read_spec(path, args.key, args.updates_per_epoch, format=args.format)
         if spec.format == "timm":
             return _timm_source(args, path)
         if args.arguments:
@@ -374,7 +383,7 @@ def _sources(parser: _Parser, argv: Sequence[str]) -> tuple[argparse.Namespace, 
     command_line = args
     if args.config:
         data = _read_spec(args.config, args.key, None, raw=True)
-        if _is_timm_file(data):
+        if _is_timm_file(data, args.format):
             # As timm's train.py does: the file sets the defaults, the command line wins.
             settings = _file_settings(args.config, data)
             sub.set_defaults(**settings)
@@ -386,13 +395,14 @@ def _sources(parser: _Parser, argv: Sequence[str]) -> tuple[argparse.Namespace, 
         sources.append(_source(args, sub, argv, args.config))
     for path in compare:
         data = _read_spec(path, args.key, None, raw=True)
-        if _is_timm_file(data):
+        if _is_timm_file(data, args.format):
             # A compared file over the command line alone, never over --config's file: each
             # curve is what its own file says, whichever files are drawn next to it.
             merged = argparse.Namespace(**{**vars(command_line), **_file_settings(path, data)})
             sources.append(_timm_source(merged, path))
         else:
-            sources.append(_spec_source(args, _read_spec(path, args.key, args.updates_per_epoch), path))
+            spec = _read_spec(path, args.key, args.updates_per_epoch, format=args.format)
+            sources.append(_spec_source(args, spec, path))
     return args, sources
 
 
