@@ -126,6 +126,7 @@ def _parser() -> _Parser:
         ("plot", "draw the schedule (a PNG/SVG/PDF with -o, else in the terminal)"),
         ("table", "the value per epoch or per update, as text, CSV or JSON"),
         ("describe", "say in words what the schedule does, and warn about likely mistakes"),
+        ("export", "the schedule in another framework's own config, with the same values"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary, formatter_class=_Help)
         group = config.add_argparse_args(sub)
@@ -189,6 +190,17 @@ def _parser() -> _Parser:
             out = sub.add_mutually_exclusive_group()
             out.add_argument("--csv", metavar="PATH", help="write CSV ('-' for standard output)")
             out.add_argument("--json", metavar="PATH", help="write JSON ('-' for standard output)")
+        if name == "export":
+            targets = config.exports()
+            sub.add_argument(
+                "--to",
+                required=True,
+                choices=list(targets),
+                help="the framework: " + "; ".join(f"{k}: {d}" for k, d in targets.items()),
+            )
+            sub.add_argument(
+                "-o", "--output", metavar="PATH", help="write JSON (or YAML for .yaml/.yml) there"
+            )
     commands.add_parser("names", help="list every scheduler name, by source, with its arguments and defaults")
     return parser
 
@@ -702,6 +714,32 @@ def _warnings(source: _Source, values: np.ndarray) -> list[str]:
     return found
 
 
+def _export(args: argparse.Namespace, source: _Source) -> None:
+    """The schedule in ``--to``'s terms, over the run drawn for it, for a group of lr ``--lr``."""
+    if source.unit == "epoch" and not args.updates_per_epoch:
+        raise UsageError(f"{source.label} counts epochs: export needs --updates-per-epoch")
+    upe = args.updates_per_epoch
+    run = math.ceil(source.t_end * (upe if source.unit == "epoch" else 1))
+    try:
+        data = config.export(
+            source.schedule, args.to, base=source.base, run=run, unit=source.unit, epoch_length=upe
+        )
+    except (TypeError, ValueError) as error:
+        raise UsageError(f"export --to {args.to}: {error}") from None
+    path = args.output
+    if path and path.endswith((".yaml", ".yml")):
+        import yaml
+
+        text = yaml.safe_dump(data, sort_keys=False)
+    else:
+        text = json.dumps(data, indent=2) + "\n"
+    if path and path != "-":
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(text)
+    else:
+        sys.stdout.write(text)
+
+
 def _names() -> list[str]:
     """Every registered recipe, grouped by source, with its unit, arguments and defaults."""
     lines = []
@@ -730,6 +768,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _plot(args, sources)
         elif args.command == "table":
             _table(args, sources[0])
+        elif args.command == "export":
+            _export(args, sources[0])
         else:
             print("\n".join(_describe(sources[0])))
     except UsageError as error:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -35,6 +36,8 @@ from lrkit.schedule import Schedule, from_dict
 
 __all__ = [
     "Spec",
+    "export",
+    "exports",
     "add_argparse_args",
     "build",
     "create",
@@ -493,6 +496,127 @@ def load(
         driver.setdefault("updates_per_epoch", upe)
     driver.setdefault("unit", spec.unit)
     return Scheduler(optimizer, lr=spec.schedule, **spec.fields, **driver)
+
+
+# -- export --------------------------------------------------------------------------------------
+
+
+def exports() -> dict[str, str]:
+    """Every framework :func:`export` writes, with what it writes."""
+    return {e.target: e.description for e in registry.exports().values()}
+
+
+def export(
+    source: Any,
+    to: str,
+    *,
+    base: float = 1.0,
+    run: int | None = None,
+    epoch_length: int | None = None,
+    key: str | None = None,
+    format: str | None = None,
+    unit: str = "update",
+) -> Any:
+    """The config of framework ``to`` whose schedule has the values of ``source``, update for update.
+
+    ``source`` is a schedule counting ``unit`` (optimizer updates; ``"epoch"`` needs
+    ``epoch_length``, and reads the schedule at fractional epochs as a per-update driver does),
+    or a config source as :func:`read` takes it (one counting epochs needs ``epoch_length``;
+    timm's settings step once an epoch unless they say ``sched_on_updates``). The values
+    compared are those of a group whose lr is ``base``, at every update up to and with
+    ``run``, the run's number of updates (default: where the schedule settles; a schedule that
+    never settles needs it). The first of the framework's schedules whose values agree within
+    ``1e-9`` of ``base`` at every one of them is written, in the framework's own terms; where
+    none does, a ``ValueError`` says which part of the schedule has no equivalent there, or
+    how close the nearest came.
+
+    >>> import lrkit
+    >>> s = lrkit.warmup(lrkit.linear(t_initial=90), warmup_t=10, prefix=True)
+    >>> export(s, "transformers")
+    {'lr_scheduler_type': 'linear', 'warmup_steps': 10, 'max_steps': 100}
+    """
+    import numpy as np
+
+    from lrkit import checks, tree
+    from lrkit.combinators import Stairs
+
+    targets = registry.exports()
+    if to not in targets:
+        raise ValueError(f"to must be one of {', '.join(map(repr, targets))}, got {to!r}")
+    base = checks.real_or_int("base", base, minimum=0.0, strict_minimum=True)
+    if isinstance(source, Schedule):
+        if unit not in registry.UNITS:
+            raise ValueError(f"unit must be 'epoch' or 'update', got {unit!r}")
+        schedule, where = source, repr(source)
+    else:
+        spec = read(source, key=key, format=format, epoch_length=epoch_length)
+        if spec.schedule is None:
+            raise ValueError(
+                f"{spec.source}: {spec.description} follows a metric: it has no values to export"
+            )
+        schedule, unit, where = spec.schedule, spec.unit, spec.source
+        if spec.format == "timm" and unit == "epoch":
+            schedule = Stairs(schedule, every=1)  # timm sets an epoch's value once, at its start
+    scale = 1
+    if unit == "epoch":
+        if epoch_length is None:
+            raise ValueError(f"{where} counts epochs: give epoch_length (updates per epoch) to export it")
+        scale = checks.integer("epoch_length", epoch_length, minimum=1)
+    length = schedule.length
+    if run is None:
+        if length is None:
+            raise ValueError(f"{where} never settles: give run= (the number of updates to match)")
+        run = max(math.ceil(length * scale), 1)
+    run = checks.integer("run", run, minimum=1)
+    times = np.arange(run + 1, dtype=np.float64) / scale
+    values = np.asarray(schedule(times, base=base), dtype=np.float64)
+    ends = [t for t, label in tree.marks(schedule).items() if label == "warmup end"]
+    outline = registry.Outline(
+        values=values,
+        base=base,
+        length=None if length is None else length * scale,
+        warmup_t=ends[0] * scale if ends else 0,
+    )
+    exporter = targets[to]
+    tolerance = 1e-9 * base
+    nearest: tuple[float, str, int] | None = None
+    tried = []
+    for qualified, arguments in exporter.candidates(outline):
+        try:
+            candidate = build(qualified, **arguments)
+        except (TypeError, ValueError):
+            continue  # a guess the framework would refuse is no equivalent
+        tried.append(qualified)
+        got = np.asarray(candidate(np.arange(run + 1, dtype=np.float64), base=base), dtype=np.float64)
+        error = np.abs(got - values)
+        if np.all(error <= tolerance):
+            return exporter.write(qualified, arguments, base)
+        worst = int(np.argmax(error))
+        if nearest is None or error[worst] < nearest[0]:
+            nearest = (float(error[worst]), qualified, worst)
+    parts = _foreign_parts(schedule, exporter, to)
+    if parts:
+        raise ValueError(f"{where}: {parts} has no equivalent in {to}")
+    if nearest is None:
+        raise ValueError(f"{where}: {to} has no schedule of this kind")
+    gap, qualified, at = nearest
+    raise ValueError(
+        f"{where}: none of {to}'s schedules gives these values (tried {', '.join(dict.fromkeys(tried))}); "
+        f"the nearest, {qualified}, differs by {gap:.3g} at update {at}"
+    )
+
+
+def _foreign_parts(schedule: Schedule, exporter: registry.Export, to: str) -> str:
+    """The nodes of ``schedule`` that no schedule of ``to`` is built from (noise, a user's function)."""
+    from lrkit import tree
+
+    if not exporter.nodes:
+        return ""
+    foreign = [visit.node for visit in tree.walk(schedule) if visit.node.name not in exporter.nodes]
+    # A part inside a foreign one is not named again (noise's inner cosine is not the problem).
+    inner = {id(visit.node) for node in foreign for visit in list(tree.walk(node))[1:]}
+    foreign = [node for node in foreign if id(node) not in inner]
+    return ", ".join(dict.fromkeys(repr(node) if len(repr(node)) < 80 else node.name for node in foreign))
 
 
 # -- timm's train.py settings -------------------------------------------------------------------

@@ -35,7 +35,9 @@ from lrkit import schedule as _schedule
 from lrkit.schedule import Schedule
 
 __all__ = [
+    "Export",
     "Format",
+    "Outline",
     "Reading",
     "Recipe",
     "discover",
@@ -43,6 +45,7 @@ __all__ = [
     "qualified_names",
     "recipes",
     "register",
+    "register_export",
     "register_format",
     "resolve",
 ]
@@ -223,6 +226,82 @@ def formats() -> dict[str, Format]:
     read by :mod:`lrkit.config` itself)."""
     discover()
     return dict(sorted(_FORMATS.items()))
+
+
+@dataclasses.dataclass(frozen=True)
+class Outline:
+    """What an exporter is shown of a schedule: its landmarks, in optimizer updates.
+
+    ``values`` are the schedule's values at updates ``0, 1, ..., len(values) - 1`` for a group
+    whose lr is ``base``: the run an export must reproduce. ``length`` is when the schedule
+    settles (``None``: never, and ``values`` then end at the run's last update), ``warmup_t`` where
+    its first warmup ends (0 without one). Exporters read these to guess their framework's
+    arguments; :func:`lrkit.config.export` keeps the first guess whose values are these.
+    """
+
+    values: Any
+    base: float
+    length: float | None
+    warmup_t: float
+
+    def __call__(self, t: int) -> float:
+        """The value at update ``t`` (clamped to the run)."""
+        return float(self.values[min(max(int(t), 0), len(self.values) - 1)])
+
+    @property
+    def end(self) -> float:
+        """The last value of the run."""
+        return float(self.values[-1])
+
+
+@dataclasses.dataclass(frozen=True)
+class Export:
+    """How to write schedules in a framework's own terms.
+
+    ``candidates(outline)`` yields ``(recipe, arguments)`` guesses: a registered recipe's
+    qualified name and the framework's own arguments for it, in the order to try them;
+    ``write(recipe, arguments, base)`` turns the accepted one into the framework's config
+    (what that framework, or :func:`lrkit.load` with ``format=target``, reads). A framework
+    whose values are absolute gets ``base``, the lr of the group exported for. ``nodes`` are
+    the node names the framework's schedules are built from: a schedule holding any other
+    (noise, a user's function) is named as the part with no equivalent.
+    """
+
+    target: str
+    description: str
+    candidates: Callable[[Outline], Any]
+    write: Callable[[str, Mapping[str, Any], float], Any]
+    nodes: frozenset[str] = frozenset()
+
+
+_EXPORTS: dict[str, Export] = {}
+
+
+def register_export(
+    target: str,
+    *,
+    description: str,
+    write: Callable[[str, Mapping[str, Any], float], Any],
+    nodes: frozenset[str] | set[str] = frozenset(),
+) -> Callable[[Callable[[Outline], Any]], Callable[[Outline], Any]]:
+    """Decorator: register ``candidates`` as the exporter to ``target`` (``"transformers"``)."""
+    if not isinstance(target, str) or not target.isidentifier():
+        raise ValueError(f"an export target is an identifier such as 'transformers', got {target!r}")
+
+    def decorate(candidates: Callable[[Outline], Any]) -> Callable[[Outline], Any]:
+        known = _EXPORTS.get(target)
+        if known is not None and known.candidates is not candidates:
+            raise ValueError(f"export target {target!r} is already registered to {known.candidates!r}")
+        _EXPORTS[target] = Export(target, description, candidates, write, frozenset(nodes))
+        return candidates
+
+    return decorate
+
+
+def exports() -> dict[str, Export]:
+    """Every registered export target by name."""
+    discover()
+    return dict(sorted(_EXPORTS.items()))
 
 
 def discover() -> None:

@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 
 from lrkit import checks as v
 from lrkit.combinators import Clamp, Multiplier, Reverse, Sequential, Shift, Warmup
-from lrkit.recipes.registry import register
+from lrkit.recipes.registry import Reading, register, register_export, register_format, resolve
 from lrkit.schedule import Schedule, add_reader, schedule_class
 from lrkit.shapes import WSD, Constant, Cosine, CosineWave, Linear, Poly, Rsqrt
 
@@ -557,3 +557,148 @@ def warmup_stable_decay(
     starts.append(max(decay_end, decay_start))
     whole = pieces[0] if len(pieces) == 1 else Sequential(tuple(pieces), tuple(starts[1:]))
     return Multiplier(whole)
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+_STEPS = {"num_warmup_steps": "warmup_steps", "num_training_steps": "max_steps"}
+
+
+def _whole(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+def _round(x: float) -> float:
+    # A fitted exponent or ratio, written as the short number it most likely was.
+    return float(f"{x:.12g}")
+
+
+def _write(qualified: str, arguments: Mapping[str, Any], base: float) -> dict[str, Any]:
+    """``TrainingArguments``' fields for the schedule: what the Trainer hands ``get_scheduler``."""
+    out: dict[str, Any] = {"lr_scheduler_type": qualified.partition(":")[2]}
+    extra = {}
+    for key, value in arguments.items():
+        if key in _STEPS:
+            out[_STEPS[key]] = value
+        elif key == "base_lr":
+            out["learning_rate"] = value  # lr_end and min_lr are fractions of it
+        else:
+            extra[key] = value
+    if extra:
+        out["lr_scheduler_kwargs"] = extra
+    return out
+
+
+def _candidates(outline: Any) -> Any:
+    """Guesses of ``get_scheduler``'s arguments from the schedule's landmarks.
+
+    The number of training steps is where the schedule settles, or for the cosines that keep
+    going past it (as transformers' do), the length of the run exported.
+    """
+    values, base = outline.values, outline.base
+    tolerance = 1e-9 * base
+    at_base = [t for t, x in enumerate(values) if abs(x - base) <= tolerance]
+    w = _whole(outline.warmup_t or (at_base[0] if at_base else 0))
+    total = _whole(outline.length) if outline.length is not None else len(values) - 1
+    steps = {"num_warmup_steps": w, "num_training_steps": total}
+    end = outline.end / base
+    yield "transformers:constant", {}
+    yield "transformers:constant_with_warmup", {"num_warmup_steps": w}
+    yield "transformers:linear", steps
+    yield "transformers:cosine", steps
+    if end:
+        yield "transformers:cosine_with_min_lr", {**steps, "min_lr_rate": _round(end)}
+    for cycles in range(1, 33):
+        yield "transformers:cosine_with_restarts", {**steps, "num_cycles": cycles}
+    # 1 / sqrt((t - w + s) / s) solved for the timescale s where it first falls below the base.
+    fell = [t for t in range(math.ceil(w) + 1, len(values)) if values[t] < base - tolerance]
+    if fell and (base / values[fell[0]]) ** 2 > 1:
+        timescale = _round((fell[0] - w) / ((base / values[fell[0]]) ** 2 - 1))
+        yield "transformers:inverse_sqrt", {"num_warmup_steps": w, "timescale": _whole(timescale)}
+    # Polynomial: (1 - e) * (1 - p) ** power + e at the decay's midpoint, solved for the power.
+    mid = int(w + (total - w) / 2)
+    if w < mid < total and end < 1:
+        p = (mid - w) / (total - w)
+        rest = (values[mid] / base - end) / (1 - end)
+        if 0 < rest < 1:
+            power = _round(math.log(rest) / math.log(1 - p))
+            yield "transformers:polynomial", {**steps, "lr_end": outline.end, "power": power, "base_lr": base}
+    # Warmup, stable, decay: the decay starts at the last update at the base.
+    if at_base and total - at_base[-1] > 0:
+        decay = {"num_decay_steps": _whole(total - at_base[-1]), "min_lr_ratio": _round(end)}
+        for kind in _WSD_TYPES:
+            yield "transformers:warmup_stable_decay", {**steps, **decay, "decay_type": kind}
+
+
+register_export(
+    "transformers",
+    description="TrainingArguments fields (lr_scheduler_type, warmup_steps, max_steps, lr_scheduler_kwargs)",
+    write=_write,
+    # Its schedules' nodes, and lrkit's own shapes that give the same curves.
+    nodes={
+        "cosine",
+        "warmup",
+        "reverse",
+        "linear",
+        "cosine_wave",
+        "sequence",
+        HardRestarts.name,
+        "constant",
+        "poly",
+        "rsqrt",
+        "multiplier",
+        "rebase",
+        "shift",
+    },
+)(_candidates)
+
+
+# -- TrainingArguments ------------------------------------------------------------------------------
+
+
+def _is_training_arguments(data: Any) -> bool:
+    return isinstance(data, Mapping) and isinstance(data.get("lr_scheduler_type"), str)
+
+
+@register_format(
+    "transformers",
+    description="transformers TrainingArguments (lr_scheduler_type, warmup_steps, max_steps, ...)",
+    detect=_is_training_arguments,
+)
+def read_training_arguments(data: Mapping[str, Any], *, where: str, epoch_length: int | None) -> Reading:
+    """The schedule the Trainer builds from ``TrainingArguments`` fields (``args.to_dict()`` will do).
+
+    The Trainer's rules: ``max_steps`` (when > 0) is the number of training steps, else
+    ``ceil(num_train_epochs * epoch_length)``; ``warmup_steps`` below 1 is a fraction of them,
+    rounded up; ``lr_scheduler_kwargs`` go to the schedule function; ``learning_rate`` is the
+    optimizer's lr, which polynomial's ``lr_end`` and the min-lr cosines' ``min_lr`` are
+    fractions of. Fields that do not shape the schedule are ignored, so a whole
+    ``TrainingArguments`` dict reads.
+
+    >>> read_training_arguments({"lr_scheduler_type": "linear", "warmup_steps": 0.1, "max_steps": 50},
+    ...                         where="x", epoch_length=None).schedule
+    warmup(reverse(linear(t_initial=45, start_factor=0.0, end_factor=1.0), t_initial=50), warmup_t=5)
+    """
+    name = data["lr_scheduler_type"]
+    max_steps = data.get("max_steps", -1)
+    total: int | None = None
+    if max_steps is not None and max_steps > 0:
+        total = v.integer("max_steps", max_steps, minimum=1)
+    elif epoch_length is not None:
+        epochs = v.real_or_int("num_train_epochs", data.get("num_train_epochs", 3.0), minimum=0.0)
+        total = math.ceil(epochs * epoch_length)
+    # Without either, the names that need the step count say so (get_scheduler's message).
+    warmup = v.real_or_int("warmup_steps", data.get("warmup_steps", 0), minimum=0.0)
+    if total is not None:
+        warmup = int(warmup) if warmup >= 1 else math.ceil(total * warmup)
+    arguments: dict[str, Any] = {"num_warmup_steps": warmup, "num_training_steps": total}
+    kwargs = data.get("lr_scheduler_kwargs") or {}
+    if not isinstance(kwargs, Mapping):
+        raise TypeError(f"lr_scheduler_kwargs must be a mapping, got {kwargs!r}")
+    arguments["scheduler_specific_kwargs"] = dict(kwargs)
+    base = data.get("learning_rate")
+    qualified = f"transformers:{name}"
+    recipe, built = resolve(qualified, arguments, optimizer_lr=base)
+    if recipe.plateau:
+        return Reading(None, plateau=built, base=base)
+    return Reading(built, unit="update", length=built.length, base=base)
