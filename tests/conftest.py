@@ -11,6 +11,17 @@ import pytest
 from hypothesis import settings
 
 import lrkit
+from lrkit.recipes import (
+    deepspeed,
+    detectron2,
+    fvcore,
+    megatron,
+    mmengine,
+    pytorch_optimizer,
+    pytorch_warmup,
+    ultralytics,
+)
+from lrkit.recipes.keras import CosineRestarts
 from lrkit.recipes.timm import CurveWarmup, FloatCycles
 from lrkit.recipes.transformers import HardRestarts
 from lrkit.recipes.yolov5 import FollowWarmup
@@ -141,6 +152,196 @@ SCHEDULES = {
     "nested_callable": lrkit.cycles(
         lrkit.warmup(lrkit.from_callable(reciprocal), warmup_t=1), t_initial=5, cycle_limit=2
     ),
+    # Keras's and optax's shapes and time maps (no start of a restart at a time of TIMES: a
+    # float32 rounding there may put it in either cycle).
+    "stretch": lrkit.stretch(lrkit.exponential(gamma=0.5), by=7),
+    "stretch_finite": lrkit.stretch(lrkit.cosine_power(t_initial=1, end_factor=0.1), by=12.5),
+    "horizon": lrkit.horizon(lrkit.poly(t_initial=7, power=2.0, lr_min=0.01)),
+    "inverse_time": lrkit.inverse_time(decay_rate=0.5, decay_t=3),
+    "piecewise_constant": lrkit.piecewise_constant(
+        boundaries=[3, 7.5, 7.5, 20], factors=[1.0, 0.5, 0.3, 0.2, 0.1]
+    ),
+    "cosine_power": lrkit.cosine_power(t_initial=10, exponent=2.5, end_factor=0.05),
+    "piecewise_cosine": lrkit.piecewise_cosine([(0, 0.1), (5, 1.0), (10.5, 0.2), (40, 0.05)]),
+    "keras_restarts": CosineRestarts(first_decay_steps=3.3, t_mul=2.0, m_mul=0.8, alpha=0.05),
+    "keras_restarts_even": CosineRestarts(first_decay_steps=3.3, t_mul=1.0, m_mul=0.9),
+    "keras_restarts_shrinking": CosineRestarts(first_decay_steps=7.7, t_mul=0.5, alpha=0.1),
+    # DeepSpeed's lr_schedules (absolute lrs rebased, fractions of the base, one-cycle's beta1).
+    "deepspeed_warmup_log": deepspeed.warmup_lr(warmup_max_lr=0.5, warmup_num_steps=8),
+    "deepspeed_warmup_decay_linear": deepspeed.warmup_decay_lr(
+        total_num_steps=20, warmup_num_steps=5, warmup_min_lr=0.01, warmup_max_lr=None, warmup_type="linear"
+    ),
+    "deepspeed_warmup_cosine": deepspeed.warmup_cosine_lr(
+        total_num_steps=20, warmup_num_steps=4, warmup_min_ratio=0.1, cos_min_ratio=0.05, warmup_type="linear"
+    ),
+    "deepspeed_warmup_cosine_log": deepspeed.warmup_cosine_lr(total_num_steps=15.5, warmup_num_steps=6),
+    "deepspeed_range_test": deepspeed.lr_range_test(lr_range_test_min_lr=0.01, lr_range_test_step_size=3),
+    "deepspeed_range_test_staircase": deepspeed.lr_range_test(
+        lr_range_test_min_lr=0.02,
+        lr_range_test_step_size=4,
+        lr_range_test_step_rate=0.5,
+        lr_range_test_staircase=True,
+    ),
+    "deepspeed_one_cycle": deepspeed.one_cycle(
+        cycle_min_lr=0.01, cycle_max_lr=0.1, cycle_first_step_size=5, cycle_second_step_size=7
+    ),
+    "deepspeed_one_cycle_stairs_decay": deepspeed.one_cycle(
+        cycle_min_lr=0.02,
+        cycle_max_lr=0.2,
+        cycle_first_step_size=6,
+        cycle_first_stair_count=3,
+        cycle_second_stair_count=2,
+        decay_lr_rate=0.5,
+        decay_step_size=3,
+    ),
+    "deepspeed_one_cycle_momentum": deepspeed.one_cycle_fields(
+        cycle_first_step_size=5, cycle_second_step_size=7
+    )["beta1"],
+    "deepspeed_one_cycle_momentum_decay": deepspeed.one_cycle_fields(
+        cycle_first_step_size=4, cycle_first_stair_count=2, decay_mom_rate=0.1, decay_step_size=5
+    )["beta1"],
+    # Megatron's OptimizerParamScheduler: the lr (by update, and by samples) and its weight decay.
+    "megatron_cosine": megatron.optimizer_param_scheduler(
+        init_lr=0.0, max_lr=1.0, min_lr=0.1, lr_warmup_steps=3, lr_decay_steps=15, lr_decay_style="cosine"
+    ),
+    "megatron_wsd_samples": megatron.optimizer_param_scheduler(
+        init_lr=0.01,
+        max_lr=0.5,
+        min_lr=0.01,
+        lr_warmup_steps=8,
+        lr_decay_steps=80,
+        lr_decay_style="WSD",
+        wsd_decay_steps=40,
+        lr_wsd_decay_style="exponential",
+        increment=4,
+    ),
+    "megatron_inverse_sqrt": megatron.optimizer_param_scheduler(
+        init_lr=0.0,
+        max_lr=0.5,
+        min_lr=0.05,
+        lr_warmup_steps=4,
+        lr_decay_steps=30,
+        lr_decay_style="inverse-square-root",
+    ),
+    "megatron_weight_decay": megatron.weight_decay_fields(
+        start_wd=0.01, end_wd=0.1, wd_incr_steps=12, wd_incr_style="cosine"
+    )["weight_decay"],
+    "megatron_weight_decay_increment": megatron.weight_decay_fields(
+        start_wd=0.0, end_wd=0.05, wd_incr_steps=20, wd_incr_style="linear", increment=3
+    )["weight_decay"],
+    # mmengine's param_scheduler lists: windows, a chain of factors after a setting scheduler.
+    "mmengine_linear_cosine": mmengine.read_config(
+        [
+            dict(type="LinearLR", start_factor=0.1, by_epoch=False, end=5),
+            dict(type="CosineAnnealingLR", T_max=20, eta_min=0.01, by_epoch=False, begin=5, end=25),
+        ]
+    ).schedule,
+    "mmengine_linear_poly": mmengine.read_config(
+        [
+            dict(type="LinearLR", start_factor=0.2, by_epoch=False, end=4),
+            dict(type="PolyLR", eta_min=0.05, power=2.0, by_epoch=False, begin=4, end=20),
+        ]
+    ).schedule,
+    "mmengine_cosine_restart": mmengine.read_config(
+        dict(
+            type="CosineRestartLR",
+            periods=[5, 7, 9],
+            restart_weights=[1, 0.6, 0.3],
+            eta_min=0.01,
+            by_epoch=False,
+        )
+    ).schedule,
+    "mmengine_cosine_open": mmengine.read_config(
+        dict(type="CosineAnnealingLR", T_max=6, eta_min=0.05, by_epoch=False)
+    ).schedule,
+    "mmengine_epochs": mmengine.read_config(
+        [
+            dict(type="MultiStepLR", milestones=[3, 6], gamma=0.5),
+            dict(type="ExponentialLR", gamma=0.9, begin=2, end=8),
+        ],
+        epoch_length=3,
+    ).schedule,
+    "mmengine_momentum": mmengine.read_config(
+        [dict(type="CosineAnnealingMomentum", T_max=10, eta_min=0.85, by_epoch=False, end=10)]
+    ).fields["momentum"],
+    # fvcore's schedules of where on a run, and detectron2's warmup of one (absolute values).
+    "fvcore_composite": fvcore.Progress(
+        fvcore.CompositeParamScheduler(
+            (
+                fvcore.LinearParamScheduler(start_value=0.1, end_value=1.0),
+                fvcore.CosineParamScheduler(start_value=1.0, end_value=0.01),
+                fvcore.ExponentialParamScheduler(start_value=0.2, decay=0.1),
+            ),
+            lengths=[0.2, 0.5, 0.3],
+            interval_scaling=["rescaled", "fixed", "rescaled"],
+        ),
+        total_t=25,
+    ),
+    "fvcore_steps": fvcore.Progress(
+        fvcore.CompositeParamScheduler(
+            (
+                fvcore.MultiStepParamScheduler(values=[1.0, 0.5, 0.1], milestones=[3, 6], num_updates=10),
+                fvcore.StepParamScheduler(num_updates=9, values=[0.4, 0.2, 0.05]),
+                fvcore.ConstantParamScheduler(value=0.02),
+                fvcore.StepWithFixedGammaParamScheduler(
+                    base_value=0.3, num_decays=2, gamma=0.5, num_updates=6
+                ),
+                fvcore.PolynomialDecayParamScheduler(base_value=0.1, power=2.0),
+            ),
+            lengths=[0.3, 0.2, 0.1, 0.2, 0.2],
+            interval_scaling=["rescaled"] * 5,
+        ),
+        total_t=37.5,
+    ),
+    "detectron2_warmup": detectron2.warmup_param_scheduler(
+        scheduler=fvcore.MultiStepParamScheduler(
+            values=[1.0, 0.1, 0.01], milestones=[12, 20], num_updates=30
+        ),
+        warmup_factor=0.001,
+        warmup_length=4 / 30,
+        max_iter=30,
+    ),
+    "detectron2_warmup_rescaled": detectron2.warmup_param_scheduler(
+        scheduler=fvcore.CosineParamScheduler(start_value=1.0, end_value=0.05),
+        warmup_factor=0.1,
+        warmup_length=0.25,
+        warmup_method="constant",
+        rescale_interval=True,
+        max_iter=16,
+    ),
+    # pytorch-optimizer's schedulers (absolute lrs, the library's formulas past the end too).
+    "pytorch_optimizer_restarts": pytorch_optimizer.cosine_annealing_warmup_restarts(
+        first_cycle_steps=6, cycle_mult=1.5, max_lr=1.0, min_lr=0.05, warmup_steps=2, gamma=0.8
+    ),
+    "pytorch_optimizer_restarts_shrinking": pytorch_optimizer.cosine_annealing_warmup_restarts(
+        first_cycle_steps=9, cycle_mult=0.5, max_lr=0.5, min_lr=0.01, warmup_steps=1
+    ),
+    "pytorch_optimizer_rex": pytorch_optimizer.rex_scheduler(total_steps=12, max_lr=1.0, min_lr=0.05),
+    "pytorch_optimizer_cosine": pytorch_optimizer.cosine_scheduler(
+        t_max=12, max_lr=1.0, min_lr=0.05, init_lr=0.1, warmup_steps=3
+    ),
+    "pytorch_optimizer_poly": pytorch_optimizer.poly_scheduler(
+        t_max=10, max_lr=0.5, min_lr=0.1, warmup_steps=2, poly_order=0.5
+    ),
+    "pytorch_optimizer_chebyshev": pytorch_optimizer.get_chebyshev_schedule(num_epochs=9),
+    # pytorch-warmup's dampening factors, alone and on an lrkit schedule.
+    "pytorch_warmup_linear": pytorch_warmup.dampen(
+        lrkit.cosine(t_initial=20, lr_min=0.01), pytorch_warmup.linear_warmup(warmup_period=5)
+    ),
+    "pytorch_warmup_exponential": pytorch_warmup.dampen(
+        lrkit.step(decay_t=7, decay_rate=0.5), pytorch_warmup.exponential_warmup(warmup_period=4)
+    ),
+    "pytorch_warmup_radam": pytorch_warmup.radam_warmup(beta2=0.99),
+    # The ultralytics trainer's lr and momentum across its releases' rules.
+    "ultralytics_yolo": ultralytics.yolo(epochs=10, nb=4, lrf=0.1, warmup_epochs=1.5),
+    "ultralytics_yolo_cos_bias": ultralytics.yolo(
+        epochs=10, nb=4, lrf=0.1, cos_lr=True, warmup_epochs=2, bias=True
+    ),
+    "ultralytics_yolo_held": ultralytics.yolo(epochs=10, nb=4, lrf=0.1, warmup_epochs=1.5, version="8.4.150"),
+    "ultralytics_momentum_held": ultralytics.yolo_momentum(
+        epochs=10, nb=4, warmup_epochs=1.5, version="8.4.150"
+    ),
+    "ultralytics_yolo_lagged": ultralytics.yolo(epochs=8, nb=50, lrf=0.1, warmup_epochs=1, version="8.0.200"),
 }
 
 

@@ -36,6 +36,10 @@ EXAMPLES: dict[str, list[dict[str, Any]]] = {
         {"max_lr": 2.0, "step_size_up": 2, "step_size_down": 5, "mode": "exp_range", "gamma": 0.9},
     ],
     "lrkit:exponential": [{"gamma": 0.9}],
+    "lrkit:inverse_time": [{"decay_rate": 0.5, "decay_t": 3}],
+    "lrkit:piecewise_constant": [{"boundaries": [3, 7], "factors": [1.0, 0.5, 0.1]}],
+    "lrkit:piecewise_cosine": [{"points": [(0, 0.1), (5, 1.0), (20, 0.05)]}],
+    "lrkit:cosine_power": [{"t_initial": 10, "exponent": 2.0, "end_factor": 0.05}],
     "lrkit:linear": [{"t_initial": 8, "start_factor": 0.1, "end_factor": 1.0}],
     "lrkit:multistep": [{"milestones": [3, 6], "decay_rate": 0.5}],
     "lrkit:one_cycle": [
@@ -148,6 +152,303 @@ EXAMPLES: dict[str, list[dict[str, Any]]] = {
             "decay_type": "linear",
             "min_lr_ratio": 0.1,
         },
+    ],
+    # Keras's.
+    "keras:CosineDecay": [
+        {"initial_learning_rate": 0.1, "decay_steps": 20},
+        {
+            "initial_learning_rate": 0.01,
+            "decay_steps": 20,
+            "alpha": 0.1,
+            "warmup_target": 0.1,
+            "warmup_steps": 4,
+        },
+    ],
+    "keras:CosineDecayRestarts": [
+        {"initial_learning_rate": 0.1, "first_decay_steps": 5},
+        {"initial_learning_rate": 0.1, "first_decay_steps": 5, "t_mul": 1.0, "m_mul": 0.5, "alpha": 0.1},
+    ],
+    "keras:ExponentialDecay": [
+        {"initial_learning_rate": 0.1, "decay_steps": 5, "decay_rate": 0.5},
+        {"initial_learning_rate": 0.1, "decay_steps": 5, "decay_rate": 0.5, "staircase": True},
+    ],
+    "keras:InverseTimeDecay": [
+        {"initial_learning_rate": 0.1, "decay_steps": 5, "decay_rate": 0.5},
+        {"initial_learning_rate": 0.1, "decay_steps": 5, "decay_rate": 0.5, "staircase": True},
+    ],
+    "keras:PiecewiseConstantDecay": [{"boundaries": [3, 10], "values": [0.1, 0.05, 0.01]}],
+    "keras:PolynomialDecay": [
+        {"initial_learning_rate": 0.1, "decay_steps": 20},
+        {
+            "initial_learning_rate": 0.1,
+            "decay_steps": 8,
+            "end_learning_rate": 0.01,
+            "power": 2.0,
+            "cycle": True,
+        },
+    ],
+    # optax's.
+    "optax:constant_schedule": [{"value": 0.1}],
+    "optax:cosine_decay_schedule": [
+        {"init_value": 0.1, "decay_steps": 20},
+        {"init_value": 0.1, "decay_steps": 20, "alpha": 0.1, "exponent": 2.0},
+    ],
+    "optax:cosine_onecycle_schedule": [{"transition_steps": 30, "peak_value": 0.1}],
+    "optax:exponential_decay": [
+        {"init_value": 0.1, "transition_steps": 5, "decay_rate": 0.5},
+        {
+            "init_value": 0.1,
+            "transition_steps": 5,
+            "decay_rate": 0.5,
+            "transition_begin": 3,
+            "staircase": True,
+            "end_value": 0.01,
+        },
+    ],
+    "optax:join_schedules": [
+        {
+            "schedules": [
+                {"name": "linear_schedule", "init_value": 0.0, "end_value": 0.1, "transition_steps": 5},
+                {"name": "cosine_decay_schedule", "init_value": 0.1, "decay_steps": 15},
+            ],
+            "boundaries": [5],
+        }
+    ],
+    "optax:linear_onecycle_schedule": [{"transition_steps": 30, "peak_value": 0.1}],
+    "optax:linear_schedule": [
+        {"init_value": 0.1, "end_value": 0.0, "transition_steps": 20, "transition_begin": 2}
+    ],
+    "optax:piecewise_constant_schedule": [{"init_value": 0.1, "boundaries_and_scales": {5: 0.5, 10: 0.1}}],
+    "optax:piecewise_interpolate_schedule": [
+        {"interpolate_type": "linear", "init_value": 0.1, "boundaries_and_scales": {5: 0.5, 10: 0.1}},
+        {"interpolate_type": "cosine", "init_value": 0.1, "boundaries_and_scales": {5: 0.5, 10: 0.1}},
+    ],
+    "optax:polynomial_schedule": [
+        {"init_value": 0.1, "end_value": 0.001, "power": 2.0, "transition_steps": 20, "transition_begin": 2}
+    ],
+    "optax:sgdr_schedule": [
+        {
+            "cosine_kwargs": [
+                {"init_value": 0.0, "peak_value": 0.1, "warmup_steps": 2, "decay_steps": 10},
+                {
+                    "init_value": 0.0,
+                    "peak_value": 0.05,
+                    "warmup_steps": 2,
+                    "decay_steps": 20,
+                    "end_value": 0.001,
+                },
+            ]
+        }
+    ],
+    "optax:warmup_constant_schedule": [{"init_value": 0.0, "peak_value": 0.1, "warmup_steps": 5}],
+    "optax:warmup_cosine_decay_schedule": [
+        {"init_value": 0.0, "peak_value": 0.1, "warmup_steps": 5, "decay_steps": 20},
+        {"init_value": 0.01, "peak_value": 0.1, "warmup_steps": 5, "decay_steps": 20, "end_value": 0.001},
+    ],
+    "optax:warmup_exponential_decay_schedule": [
+        {"init_value": 0.0, "peak_value": 0.1, "warmup_steps": 5, "transition_steps": 4, "decay_rate": 0.5}
+    ],
+    # mmengine: each family's arguments for its LR, Momentum and ParamScheduler forms.
+    "mmengine:StepLR": [
+        {"step_size": 3, "gamma": 0.5, "by_epoch": False},
+        {"step_size": 2, "epoch_length": 4},
+    ],
+    "mmengine:StepMomentum": [
+        {"step_size": 3, "gamma": 0.5, "by_epoch": False},
+        {"step_size": 2, "epoch_length": 4},
+    ],
+    "mmengine:StepParamScheduler": [
+        {"param_name": "weight_decay", "step_size": 3, "gamma": 0.5, "by_epoch": False},
+        {"param_name": "weight_decay", "step_size": 2, "epoch_length": 4},
+    ],
+    "mmengine:MultiStepLR": [
+        {"milestones": [3, 6], "gamma": 0.5, "by_epoch": False},
+        {"milestones": [1, 2], "epoch_length": 5, "convert_to_iter_based": True},
+    ],
+    "mmengine:MultiStepMomentum": [
+        {"milestones": [3, 6], "gamma": 0.5, "by_epoch": False},
+        {"milestones": [1, 2], "epoch_length": 5, "convert_to_iter_based": True},
+    ],
+    "mmengine:MultiStepParamScheduler": [
+        {"param_name": "weight_decay", "milestones": [3, 6], "gamma": 0.5, "by_epoch": False},
+        {
+            "param_name": "weight_decay",
+            "milestones": [1, 2],
+            "epoch_length": 5,
+            "convert_to_iter_based": True,
+        },
+    ],
+    "mmengine:ConstantLR": [{"factor": 0.5, "end": 5, "by_epoch": False}],
+    "mmengine:ConstantMomentum": [{"factor": 0.5, "end": 5, "by_epoch": False}],
+    "mmengine:ConstantParamScheduler": [
+        {"param_name": "weight_decay", "factor": 0.5, "end": 5, "by_epoch": False}
+    ],
+    "mmengine:ExponentialLR": [{"gamma": 0.9, "begin": 2, "by_epoch": False}],
+    "mmengine:ExponentialMomentum": [{"gamma": 0.9, "begin": 2, "by_epoch": False}],
+    "mmengine:ExponentialParamScheduler": [
+        {"param_name": "weight_decay", "gamma": 0.9, "begin": 2, "by_epoch": False}
+    ],
+    "mmengine:LinearLR": [{"start_factor": 0.1, "end": 8, "by_epoch": False}],
+    "mmengine:LinearMomentum": [{"start_factor": 0.1, "end": 8, "by_epoch": False}],
+    "mmengine:LinearParamScheduler": [
+        {"param_name": "weight_decay", "start_factor": 0.1, "end": 8, "by_epoch": False}
+    ],
+    "mmengine:PolyLR": [
+        {"power": 2.0, "end": 20, "by_epoch": False},
+        {"eta_min": 0.01, "power": 0.9, "end": 5, "epoch_length": 4},
+    ],
+    "mmengine:PolyMomentum": [
+        {"power": 2.0, "end": 20, "by_epoch": False},
+        {"eta_min": 0.01, "power": 0.9, "end": 5, "epoch_length": 4},
+    ],
+    "mmengine:PolyParamScheduler": [
+        {"param_name": "weight_decay", "power": 2.0, "end": 20, "by_epoch": False},
+        {"param_name": "weight_decay", "eta_min": 0.01, "power": 0.9, "end": 5, "epoch_length": 4},
+    ],
+    "mmengine:CosineAnnealingLR": [
+        {"T_max": 10, "end": 10, "by_epoch": False},
+        {"eta_min_ratio": 0.05, "begin": 1, "end": 6, "epoch_length": 3, "convert_to_iter_based": True},
+    ],
+    "mmengine:CosineAnnealingMomentum": [
+        {"T_max": 10, "end": 10, "by_epoch": False},
+        {"eta_min_ratio": 0.05, "begin": 1, "end": 6, "epoch_length": 3, "convert_to_iter_based": True},
+    ],
+    "mmengine:CosineAnnealingParamScheduler": [
+        {"param_name": "weight_decay", "T_max": 10, "end": 10, "by_epoch": False},
+        {
+            "param_name": "weight_decay",
+            "eta_min_ratio": 0.05,
+            "begin": 1,
+            "end": 6,
+            "epoch_length": 3,
+            "convert_to_iter_based": True,
+        },
+    ],
+    "mmengine:OneCycleLR": [{"eta_max": 0.1, "total_steps": 30, "by_epoch": False}],
+    "mmengine:OneCycleParamScheduler": [
+        {"param_name": "lr", "eta_max": 0.1, "total_steps": 30, "by_epoch": False}
+    ],
+    "mmengine:CosineRestartLR": [
+        {"periods": [5, 10], "restart_weights": [1, 0.5], "eta_min": 0.001, "by_epoch": False}
+    ],
+    "mmengine:CosineRestartMomentum": [
+        {"periods": [5, 10], "restart_weights": [1, 0.5], "eta_min": 0.001, "by_epoch": False}
+    ],
+    "mmengine:CosineRestartParamScheduler": [
+        {
+            "param_name": "weight_decay",
+            "periods": [5, 10],
+            "restart_weights": [1, 0.5],
+            "eta_min": 0.001,
+            "by_epoch": False,
+        }
+    ],
+    "mmengine:ReduceOnPlateauLR": [{}, {"rule": "greater", "factor": 0.5, "patience": 2}],
+    "mmengine:ReduceOnPlateauParamScheduler": [{"param_name": "lr"}],
+    # DeepSpeed.
+    "deepspeed:WarmupLR": [
+        {"warmup_num_steps": 8},
+        {"warmup_num_steps": 5, "warmup_max_lr": 0.1, "warmup_type": "linear"},
+    ],
+    "deepspeed:WarmupDecayLR": [{"total_num_steps": 20, "warmup_num_steps": 5, "warmup_type": "linear"}],
+    "deepspeed:WarmupCosineLR": [{"total_num_steps": 30, "warmup_num_steps": 6}],
+    "deepspeed:OneCycle": [{"cycle_min_lr": 0.01, "cycle_max_lr": 0.1, "cycle_first_step_size": 5}],
+    "deepspeed:LRRangeTest": [
+        {"lr_range_test_step_size": 4},
+        {"lr_range_test_step_size": 3, "lr_range_test_staircase": True},
+    ],
+    # Megatron-core.
+    "megatron:OptimizerParamScheduler": [
+        {
+            "init_lr": 0.0,
+            "max_lr": 0.1,
+            "min_lr": 0.01,
+            "lr_warmup_steps": 4,
+            "lr_decay_steps": 30,
+            "lr_decay_style": "cosine",
+        },
+        {
+            "init_lr": 0.0,
+            "max_lr": 0.1,
+            "min_lr": 0.0,
+            "lr_warmup_steps": 2,
+            "lr_decay_steps": 20,
+            "lr_decay_style": "WSD",
+            "wsd_decay_steps": 5,
+            "lr_wsd_decay_style": "linear",
+            "start_wd": 0.01,
+            "end_wd": 0.1,
+            "wd_incr_steps": 20,
+            "wd_incr_style": "cosine",
+        },
+    ],
+    # fvcore: where = t / total_t.
+    "fvcore:ConstantParamScheduler": [{"value": 0.1, "total_t": 10}],
+    "fvcore:CosineParamScheduler": [{"start_value": 0.1, "end_value": 0.001, "total_t": 20}],
+    "fvcore:ExponentialParamScheduler": [{"start_value": 0.1, "decay": 0.02, "total_t": 20}],
+    "fvcore:LinearParamScheduler": [{"start_value": 0.0, "end_value": 0.1, "total_t": 20}],
+    "fvcore:MultiStepParamScheduler": [
+        {"values": [0.1, 0.01, 0.001], "milestones": [5, 8], "num_updates": 10, "total_t": 10}
+    ],
+    "fvcore:PolynomialDecayParamScheduler": [{"base_value": 0.1, "power": 2.0, "total_t": 20}],
+    "fvcore:StepParamScheduler": [{"num_updates": 10, "values": [0.1, 0.01], "total_t": 10}],
+    "fvcore:StepWithFixedGammaParamScheduler": [
+        {"base_value": 0.1, "num_decays": 2, "gamma": 0.1, "num_updates": 9, "total_t": 18}
+    ],
+    "fvcore:CompositeParamScheduler": [
+        {
+            "schedulers": [
+                {"_target_": "LinearParamScheduler", "start_value": 0.0, "end_value": 0.1},
+                {"_target_": "CosineParamScheduler", "start_value": 0.1, "end_value": 0.0},
+            ],
+            "lengths": [0.2, 0.8],
+            "interval_scaling": ["rescaled", "rescaled"],
+            "total_t": 20,
+        },
+    ],
+    # detectron2: SOLVER keys.
+    "detectron2:WarmupMultiStepLR": [{"MAX_ITER": 30, "STEPS": (10, 20), "WARMUP_ITERS": 5}],
+    "detectron2:WarmupCosineLR": [{"MAX_ITER": 30, "BASE_LR": 0.1, "WARMUP_ITERS": 5}],
+    "detectron2:WarmupStepWithFixedGammaLR": [{"MAX_ITER": 30, "NUM_DECAYS": 2, "WARMUP_ITERS": 3}],
+    "detectron2:LRMultiplier": [
+        {"multiplier": {"_target_": "CosineParamScheduler", "start_value": 1, "end_value": 0}, "max_iter": 20}
+    ],
+    "detectron2:WarmupParamScheduler": [
+        {
+            "scheduler": {
+                "_target_": "MultiStepParamScheduler",
+                "values": [1.0, 0.1],
+                "milestones": [6],
+                "num_updates": 8,
+            },
+            "warmup_factor": 0.001,
+            "warmup_length": 0.25,
+            "max_iter": 8,
+        }
+    ],
+    # pytorch-optimizer.
+    "pytorch_optimizer:CosineAnnealingWarmupRestarts": [
+        {"first_cycle_steps": 10, "max_lr": 0.1, "min_lr": 0.001, "warmup_steps": 2, "cycle_mult": 2.0}
+    ],
+    "pytorch_optimizer:CosineScheduler": [{"t_max": 20, "max_lr": 0.1, "min_lr": 0.001, "warmup_steps": 3}],
+    # Past t_max the library's line goes below 0 (its own quirk, kept): the run here stays inside.
+    "pytorch_optimizer:LinearScheduler": [{"t_max": 60, "max_lr": 0.1, "warmup_steps": 3}],
+    "pytorch_optimizer:PolyScheduler": [{"t_max": 20, "max_lr": 0.1, "warmup_steps": 3}],
+    "pytorch_optimizer:REXScheduler": [{"total_steps": 20, "max_lr": 0.1}],
+    "pytorch_optimizer:get_chebyshev_schedule": [{"num_epochs": 8}],
+    "pytorch_optimizer:get_wsd_schedule": [
+        {"num_warmup_steps": 3, "num_stable_steps": 5, "num_decay_steps": 6}
+    ],
+    # pytorch-warmup: dampening factors.
+    "pytorch_warmup:LinearWarmup": [{"warmup_period": 5}],
+    "pytorch_warmup:ExponentialWarmup": [{"warmup_period": 5}],
+    "pytorch_warmup:UntunedLinearWarmup": [{"beta2": 0.99}],
+    "pytorch_warmup:UntunedExponentialWarmup": [{"beta2": 0.99}],
+    "pytorch_warmup:RAdamWarmup": [{"beta2": 0.99}],
+    # ultralytics.
+    "ultralytics:yolo": [
+        {"epochs": 5, "nb": 10},
+        {"epochs": 4, "nb": 30, "cos_lr": True, "warmup_epochs": 1.0},
     ],
 }
 

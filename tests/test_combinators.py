@@ -487,3 +487,53 @@ def test_rebase_arguments():
         lrkit.rebase(INNER, base="0.1")
     with pytest.raises(TypeError, match="schedule must be an lrkit schedule"):
         lrkit.rebase(0.5, base=0.1)
+
+
+# -- stretch and horizon -----------------------------------------------------------------------------
+
+
+@FAST
+@given(t=st.integers(0, 10**6), by=st.integers(1, 10**4), gamma=st.floats(0.5, 1.0))
+def test_stretch_of_an_exponential_is_optax_s_and_keras_decay_bit_for_bit(t, by, gamma):
+    s = lrkit.stretch(lrkit.exponential(gamma=gamma), by=by)
+    assert s(t, base=0.3) == 0.3 * gamma ** (t / by)
+
+
+def test_stretch_slows_time_and_its_length_and_clock():
+    s = lrkit.stretch(lrkit.linear(t_initial=4), by=2.5)
+    assert [s(t) for t in (0, 5, 10, 20)] == [1.0, 0.5, 0.0, 0.0]
+    assert s.length == 10
+    visits = list(lrkit.tree.walk(s))
+    assert visits[1].to_root(4) == 10
+    assert lrkit.stretch(lrkit.exponential(gamma=0.5), by=0.5)(1) == 0.25  # faster, for by < 1
+
+
+def test_horizon_is_keras_cycling_polynomial_decay():
+    s = lrkit.horizon(lrkit.poly(t_initial=10, power=2.0, lr_min=0.1))
+    for t in (0, 3, 10, 11, 19, 20, 21, 95):
+        horizon = 10 * max(math.ceil(t / 10), 1)
+        assert s(t) == approx(0.1 + 0.9 * (1 - t / horizon) ** 2)
+    assert s.length is None
+    assert lrkit.horizon(lrkit.linear(t_initial=4), t_initial=8)(12) == 0.25
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "argument"),
+    [
+        (lambda: lrkit.stretch(lrkit.constant(), by=0), ValueError, "by"),
+        (lambda: lrkit.stretch(lambda t: t, by=2), TypeError, "schedule"),
+        (lambda: lrkit.horizon(lrkit.exponential(gamma=0.5)), ValueError, "schedule"),
+        (lambda: lrkit.horizon(lrkit.linear(t_initial=4), t_initial=-1), ValueError, "t_initial"),
+    ],
+)
+def test_stretch_and_horizon_refuse_bad_arguments_by_name(build, error, argument):
+    with pytest.raises(error, match=rf"^{argument}"):
+        build()
+
+
+def test_stretch_and_horizon_round_trip():
+    for s in (
+        lrkit.stretch(lrkit.cosine_power(t_initial=1, end_factor=0.1), by=12),
+        lrkit.horizon(lrkit.poly(t_initial=10, power=2.0)),
+    ):
+        assert lrkit.from_dict(json.loads(json.dumps(s.to_dict()))) == s

@@ -204,3 +204,63 @@ def test_a_whole_training_arguments_dict_reads(tmp_path):
         ValueError, match=r"read as transformers TrainingArguments .*requires `num_training_steps`"
     ):
         lrkit.load(data)
+
+
+# -- the command reads every format ---------------------------------------------------------------
+
+
+def test_the_command_compares_an_mmengine_list_with_a_timm_file(tmp_path):
+    mm = tmp_path / "mm.json"
+    mm.write_text(
+        json.dumps(
+            {
+                "param_scheduler": [
+                    {"type": "LinearLR", "start_factor": 0.01, "by_epoch": False, "begin": 0, "end": 50},
+                    {"type": "CosineAnnealingLR", "T_max": 9, "by_epoch": True, "begin": 1, "end": 10},
+                ]
+            }
+        )
+    )
+    timm = tmp_path / "timm.json"
+    timm.write_text(json.dumps({"format": "timm", "sched": "cosine", "epochs": 10, "warmup_epochs": 1}))
+    argv = ["plot", "--compare", str(mm), str(timm), "--updates-per-epoch", "50", "--sched-on-updates"]
+    _, sources = cli._sources(cli._parser(), argv)
+    assert [s.label for s in sources] == [str(mm), str(timm)]
+    expected = lrkit.load(str(mm), epoch_length=50)
+    t = np.arange(500.0)
+    np.testing.assert_array_equal(sources[0].schedule(t, 0.1), expected(t, base=0.1))
+    assert sources[0].unit == "update"
+
+
+def test_the_command_reads_a_format_it_is_told(tmp_path, capsys):
+    path = tmp_path / "ds.json"
+    path.write_text(
+        json.dumps({"type": "WarmupLR", "params": {"warmup_num_steps": 10, "warmup_max_lr": 0.1}})
+    )
+    assert (
+        cli.main(
+            [
+                "table",
+                "--config",
+                str(path),
+                "--format",
+                "deepspeed",
+                "--epochs",
+                "1",
+                "--updates-per-epoch",
+                "20",
+                "--per",
+                "update",
+                "--json",
+                "-",
+            ]
+        )
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out)
+    theirs = lrkit.load(str(path))
+    assert [row["lr"] for row in rows] == pytest.approx(
+        [theirs(t, base=1.0) for t in range(len(rows))], rel=1e-12
+    )
+    assert cli.main(["table", "--config", str(path), "--format", "mmengine"]) == 2
+    assert "read as" in capsys.readouterr().err

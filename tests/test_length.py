@@ -16,9 +16,23 @@ from recipe_examples import case_id, schedule_cases
 import lrkit
 from conftest import SCHEDULES
 from lrkit import tree
-from lrkit.recipes import registry
+from lrkit.recipes import fvcore, registry
+from lrkit.recipes.deepspeed import (
+    DeepSpeedOneCycle,
+    DeepSpeedOneCycleMomentum,
+    DeepSpeedRangeTest,
+    DeepSpeedWarmup,
+    DeepSpeedWarmupCosine,
+)
+from lrkit.recipes.detectron2 import WarmupParamScheduler
+from lrkit.recipes.keras import CosineRestarts
+from lrkit.recipes.megatron import MegatronLR, MegatronWeightDecay
+from lrkit.recipes.mmengine import Chain, CosineAnnealing, CosineRestart, PolyFloor, Window
+from lrkit.recipes.pytorch_optimizer import Chebyshev, CosineWarmupRestarts, LinearWarmupDecay, Rex
+from lrkit.recipes.pytorch_warmup import Dampened, ExponentialFactor, LinearFactor, RAdamFactor
 from lrkit.recipes.timm import CurveWarmup, FloatCycles, TorchNoise
 from lrkit.recipes.transformers import HardRestarts
+from lrkit.recipes.ultralytics import LF, HeldWarmup
 from lrkit.recipes.yolov5 import FollowWarmup
 from lrkit.shapes import WSD
 
@@ -88,6 +102,17 @@ LENGTHS = {
     "shift_unsettled": (lrkit.shift(EXP, by=-3), None),
     "reverse": (lrkit.reverse(lrkit.cosine(t_initial=8)), 8),
     "reverse_schedule": (lrkit.reverse(EXP, t_initial=6), 6),
+    # Keras's and optax's shapes and time maps.
+    "cosine_power": (lrkit.cosine_power(t_initial=12, exponent=2.0), 12),
+    "inverse_time": (lrkit.inverse_time(decay_rate=0.5), None),
+    "inverse_time_flat": (lrkit.inverse_time(decay_rate=0), 0),
+    "piecewise_constant": (lrkit.piecewise_constant(boundaries=[3, 8], factors=[1.0, 0.5, 0.1]), 8),
+    "piecewise_constant_empty": (lrkit.piecewise_constant(boundaries=[], factors=[0.5]), 0),
+    "piecewise_cosine": (lrkit.piecewise_cosine([(0, 0.0), (5, 1.0), (10.5, 0.2)]), 10.5),
+    "stretch": (lrkit.stretch(C10, by=2.5), 25),
+    "stretch_unsettled": (lrkit.stretch(EXP, by=3), None),
+    "horizon": (lrkit.horizon(lrkit.poly(t_initial=10, power=1.0)), None),
+    "keras_restarts": (CosineRestarts(first_decay_steps=10), None),
     # The framework nodes of the recipes (torch-free to build and to measure).
     "timm_cycles": (FloatCycles(lrkit.linear(t_initial=3), cycle_mul=3, cycle_limit=6), 1092),
     "timm_cycles_unlimited": (FloatCycles(C10, cycle_limit=None), None),
@@ -102,6 +127,190 @@ LENGTHS = {
         lrkit.sequence([HardRestarts(t_initial=12, cycles=2), lrkit.constant(0.0)], boundaries=[12]),
         12,
     ),
+    # DeepSpeed: n = t - 1 reaches warmup_num_steps (and total_num_steps) one update late.
+    "deepspeed_warmup_log": (DeepSpeedWarmup(warmup_num_steps=8), 9),
+    "deepspeed_warmup_decay": (
+        DeepSpeedWarmup(warmup_num_steps=5, warmup_type="linear", total_num_steps=20),
+        21,
+    ),
+    "deepspeed_warmup_decay_past_total": (
+        DeepSpeedWarmup(warmup_num_steps=5, warmup_type="linear", total_num_steps=3),
+        6,  # the decay is over before the warmup ends: 0 from the warmup's end
+    ),
+    "deepspeed_warmup_cosine": (DeepSpeedWarmupCosine(total_num_steps=20, warmup_num_steps=4), 20),
+    "deepspeed_warmup_cosine_fractional": (
+        DeepSpeedWarmupCosine(total_num_steps=15.5, warmup_num_steps=6, warmup_type="linear"),
+        15.5,
+    ),
+    "deepspeed_warmup_cosine_past_total": (DeepSpeedWarmupCosine(total_num_steps=3, warmup_num_steps=4), 5),
+    "deepspeed_range_test": (DeepSpeedRangeTest(step_size=4, staircase=True), None),
+    "deepspeed_range_test_flat": (DeepSpeedRangeTest(step_size=4, step_rate=0), 0),
+    "deepspeed_one_cycle": (
+        DeepSpeedOneCycle(
+            cycle_min_lr=0.01, cycle_max_lr=0.1, cycle_first_step_size=5, cycle_second_step_size=7
+        ),
+        13,  # the cycle's 12 updates, and its last lr at n = t - 1 = 12
+    ),
+    "deepspeed_one_cycle_decay": (
+        DeepSpeedOneCycle(
+            cycle_min_lr=0.01, cycle_max_lr=0.1, cycle_first_step_size=5, decay_lr_rate=0.5, decay_step_size=3
+        ),
+        None,
+    ),
+    "deepspeed_one_cycle_momentum": (DeepSpeedOneCycleMomentum(cycle_first_step_size=4), 9),
+    "deepspeed_one_cycle_momentum_decay": (
+        DeepSpeedOneCycleMomentum(cycle_first_step_size=4, decay_mom_rate=0.1, decay_step_size=5),
+        None,
+    ),
+    # Megatron: at num_steps = t * increment.
+    "megatron_cosine": (
+        MegatronLR(
+            init_lr=0.0, max_lr=1.0, min_lr=0.1, lr_warmup_steps=3, lr_decay_steps=15, lr_decay_style="cosine"
+        ),
+        15,
+    ),
+    "megatron_constant": (
+        MegatronLR(
+            init_lr=0.1,
+            max_lr=1.0,
+            min_lr=0.0,
+            lr_warmup_steps=5,
+            lr_decay_steps=15,
+            lr_decay_style="constant",
+        ),
+        5,
+    ),
+    "megatron_constant_no_warmup": (
+        MegatronLR(
+            init_lr=0.0,
+            max_lr=1.0,
+            min_lr=0.0,
+            lr_warmup_steps=0,
+            lr_decay_steps=15,
+            lr_decay_style="constant",
+        ),
+        0,
+    ),
+    "megatron_wsd_samples": (
+        MegatronLR(
+            init_lr=0.0,
+            max_lr=0.5,
+            min_lr=0.01,
+            lr_warmup_steps=8,
+            lr_decay_steps=80,
+            lr_decay_style="WSD",
+            wsd_decay_steps=40,
+            lr_wsd_decay_style="exponential",
+            increment=4,
+        ),
+        20,
+    ),
+    "megatron_inverse_sqrt": (
+        MegatronLR(
+            init_lr=0.0,
+            max_lr=0.5,
+            min_lr=0.05,
+            lr_warmup_steps=4,
+            lr_decay_steps=30,
+            lr_decay_style="inverse-square-root",
+        ),
+        # Still 0.5 * 2 / sqrt(30) at 30, min_lr for num_steps > 30: from the next float on.
+        math.nextafter(30, math.inf),
+    ),
+    "megatron_weight_decay": (
+        MegatronWeightDecay(start_wd=0.01, end_wd=0.1, wd_incr_steps=12, wd_incr_style="cosine"),
+        12,
+    ),
+    "megatron_weight_decay_increment": (
+        MegatronWeightDecay(start_wd=0.0, end_wd=0.05, wd_incr_steps=20, wd_incr_style="linear", increment=3),
+        20 / 3,
+    ),
+    "megatron_weight_decay_constant": (
+        MegatronWeightDecay(start_wd=0.1, end_wd=0.1, wd_incr_steps=20, wd_incr_style="constant"),
+        0,
+    ),
+    # mmengine: a window's value holds from its last step, end - 1.
+    "mmengine_window": (Window(lrkit.linear(t_initial=2, start_factor=0.5), begin=2, end=5), 4),
+    "mmengine_window_cut": (Window(C10, begin=3, end=8), 7),
+    "mmengine_window_of_unsettled": (Window(EXP, begin=2, end=9), 8),
+    "mmengine_window_open": (Window(EXP, begin=2), None),
+    "mmengine_chain": (
+        Chain(lrkit.cosine(t_initial=10, lr_min=0.1), (Window(lrkit.constant(0.5), begin=12),)),
+        12,
+    ),
+    "mmengine_chain_unsettled": (Chain(lrkit.constant(), (Window(EXP, begin=3),)), None),
+    "mmengine_cosine_annealing": (CosineAnnealing(T_max=4, eta_min=0.1), None),  # climbs back past T_max
+    "mmengine_poly": (PolyFloor(total_iters=6, power=2.0, eta_min=0.1), 6),
+    "mmengine_cosine_restart": (CosineRestart(periods=(2, 4), restart_weights=(1.0, 0.5), eta_min=0.0), 5),
+    # fvcore: the nodes' time is where, held from 1; their step look-ups settle before that
+    # (the last value holds from the last milestone), but they say the end of the run.
+    "fvcore_constant": (fvcore.ConstantParamScheduler(value=0.1), 0),
+    "fvcore_cosine": (fvcore.CosineParamScheduler(start_value=1.0, end_value=0.0), 1),
+    "fvcore_exponential": (fvcore.ExponentialParamScheduler(start_value=2.0, decay=0.25), 1),
+    "fvcore_linear": (fvcore.LinearParamScheduler(start_value=0.0, end_value=2.0), 1),
+    "fvcore_polynomial_decay": (fvcore.PolynomialDecayParamScheduler(base_value=0.1, power=2), 1),
+    "fvcore_multistep": (fvcore.MultiStepParamScheduler(values=[1.0, 0.1, 0.01], milestones=[30, 60, 90]), 1),
+    "fvcore_step": (fvcore.StepParamScheduler(num_updates=120, values=[0.1, 0.01, 0.001]), 1),
+    "fvcore_step_with_fixed_gamma": (
+        fvcore.StepWithFixedGammaParamScheduler(base_value=1.0, num_decays=2, gamma=0.5, num_updates=90),
+        1,
+    ),
+    "fvcore_composite": (
+        fvcore.CompositeParamScheduler(
+            (
+                fvcore.LinearParamScheduler(start_value=0.0, end_value=1.0),
+                fvcore.CosineParamScheduler(start_value=1.0, end_value=0.0),
+            ),
+            lengths=[0.3, 0.7],
+            interval_scaling=["rescaled", "rescaled"],
+        ),
+        1,
+    ),
+    "fvcore_progress": (
+        fvcore.Progress(fvcore.CosineParamScheduler(start_value=1.0, end_value=0.0), total_t=40),
+        40,
+    ),
+    "fvcore_progress_of_constant": (fvcore.Progress(fvcore.ConstantParamScheduler(value=0.1), total_t=10), 0),
+    "fvcore_progress_unsettled": (fvcore.Progress(EXP, total_t=10), None),
+    "detectron2_warmup": (
+        WarmupParamScheduler(
+            fvcore.CosineParamScheduler(start_value=1.0, end_value=0.0), warmup_factor=0.1, warmup_length=0.5
+        ),
+        1,
+    ),
+    "detectron2_warmup_on_a_run": (SCHEDULES["detectron2_warmup_rescaled"], 16),
+    # pytorch-optimizer: the library's formulas past the end (a line or cosine that goes on).
+    "pytorch_optimizer_cosine_warmup_restarts": (
+        CosineWarmupRestarts(first_cycle_steps=4, max_lr=1.0, min_lr=0.1, warmup_steps=2),
+        None,
+    ),
+    "pytorch_optimizer_rex": (Rex(total_steps=5, max_lr=1.0, min_lr=0.1), 5),
+    "pytorch_optimizer_rex_empty": (Rex(total_steps=0, max_lr=1.0, min_lr=0.1), 0),
+    "pytorch_optimizer_linear_warmup": (
+        LinearWarmupDecay(t_max=6, max_lr=1.0, min_lr=0.1, init_lr=0.2, warmup_steps=2),
+        None,
+    ),
+    "pytorch_optimizer_chebyshev": (Chebyshev(num_epochs=5), 9),  # 8 multipliers from t = 2
+    # pytorch-warmup's factors, and a schedule dampened by one.
+    "pytorch_warmup_linear": (LinearFactor(warmup_period=4), 3),
+    "pytorch_warmup_exponential": (ExponentialFactor(warmup_period=4), None),
+    "pytorch_warmup_radam": (RAdamFactor(beta2=0.99), None),
+    "pytorch_warmup_dampen": (
+        Dampened(lrkit.cosine(t_initial=10, lr_min=0.1), LinearFactor(warmup_period=15)),
+        14,
+    ),
+    "pytorch_warmup_dampen_unsettled": (
+        Dampened(lrkit.cosine(t_initial=10, lr_min=0.1), ExponentialFactor(warmup_period=3)),
+        None,
+    ),
+    # ultralytics: lf of the epoch, and the warmup whose last write holds.
+    "ultralytics_lf": (LF(epochs=10, lrf=0.1), 10),
+    "ultralytics_lf_cosine": (LF(epochs=10, lrf=0.1, cos_lr=True), None),  # the cosine turns back up
+    "ultralytics_held_warmup": (HeldWarmup(lrkit.constant(), warmup_t=4, hold_t=6), 6),
+    "ultralytics_held_warmup_forever": (HeldWarmup(C10, warmup_t=4), 4),
+    "ultralytics_held_warmup_of_longer": (HeldWarmup(C10, warmup_t=4, hold_t=6), 10),
+    "ultralytics_held_warmup_unsettled": (HeldWarmup(EXP, warmup_t=3, hold_t=5), None),
+    "ultralytics_yolo": (SCHEDULES["ultralytics_yolo"], 40),  # lf's 10 epochs of 4 iterations
 }
 
 

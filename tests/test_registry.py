@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from pathlib import Path
 
 import pytest
 from recipe_examples import EXAMPLES, case_id, cases
@@ -18,6 +19,8 @@ from lrkit.recipes.timm import CurveWarmup, FloatCycles, TorchNoise
 from lrkit.recipes.transformers import HardRestarts
 from lrkit.schedule import Schedule
 
+RECIPES_DIR = Path(registry.__file__).parent
+
 
 def test_the_examples_cover_every_registered_recipe():
     # A new recipe needs an entry in tests/recipe_examples.py.
@@ -26,9 +29,42 @@ def test_the_examples_cover_every_registered_recipe():
 
 
 def test_every_source_is_found_by_listing_the_package():
-    assert registry.sources() == ["lrkit", "timm", "torch", "transformers"]
+    modules = sorted(p.stem for p in RECIPES_DIR.glob("*.py") if not p.stem.startswith("_"))
+    assert registry.sources() == sorted(set(modules) - {"registry", "yolov5"})
+    assert registry.sources() == [
+        "deepspeed",
+        "detectron2",
+        "fvcore",
+        "keras",
+        "lrkit",
+        "megatron",
+        "mmengine",
+        "optax",
+        "pytorch_optimizer",
+        "pytorch_warmup",
+        "timm",
+        "torch",
+        "transformers",
+        "ultralytics",
+    ]
     assert registry.qualified_names() == [r.qualified for r in registry.recipes()]
-    assert registry.qualified_names()[:3] == ["lrkit:constant", "lrkit:cosine", "lrkit:cosine_wave"]
+    assert registry.qualified_names()[:3] == [
+        "deepspeed:LRRangeTest",
+        "deepspeed:OneCycle",
+        "deepspeed:WarmupCosineLR",
+    ]
+
+
+def test_only_the_first_four_sources_answer_bare_names():
+    # A framework added later never changes what a bare name that worked before means.
+    bare = sorted({r.source for r in registry.recipes() if registry.is_bare(r)})
+    assert bare == ["lrkit", "timm", "torch", "transformers"]
+    assert registry.resolve("StepLR", {"step_size": 3})[0].qualified == "torch:StepLR"
+    with pytest.raises(
+        ValueError, match=r"^unknown scheduler 'WarmupLR' \(did you mean 'deepspeed:WarmupLR'\?\)"
+    ):
+        registry.resolve("WarmupLR", {})
+    assert registry.resolve("mmengine:StepLR", {"step_size": 3, "by_epoch": False})[0].source == "mmengine"
 
 
 @pytest.mark.parametrize("case", cases(), ids=case_id)
@@ -186,11 +222,14 @@ def test_an_unknown_name_lists_the_known_ones():
 
 def test_an_unknown_name_in_another_case_or_source_suggests_the_registered_one():
     with pytest.raises(
-        ValueError, match=r"unknown scheduler 'onecyclelr' \(did you mean 'torch:OneCycleLR'\?\)"
+        ValueError,
+        match=r"unknown scheduler 'onecyclelr' \(did you mean 'mmengine:OneCycleLR', 'torch:OneCycleLR'\?\)",
     ):
         registry.resolve("onecyclelr", {})
     with pytest.raises(
-        ValueError, match=r"unknown scheduler 'timm:OneCycleLR' \(did you mean 'torch:OneCycleLR'\?\)"
+        ValueError,
+        match=r"unknown scheduler 'timm:OneCycleLR' "
+        r"\(did you mean 'mmengine:OneCycleLR', 'torch:OneCycleLR'\?\)",
     ):
         registry.resolve("timm:OneCycleLR", {})
     with pytest.raises(

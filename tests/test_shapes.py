@@ -587,3 +587,86 @@ def test_steps_non_increasing(decay_t, rate, milestones, t1, t2):
     t1, t2 = sorted((t1, t2))
     for s in (lrkit.step(decay_t=decay_t, decay_rate=rate), lrkit.multistep(sorted(milestones), rate)):
         assert s(t1) >= s(t2)
+
+
+# -- optax's and Keras's shapes: cosine_power, inverse_time, piecewise_constant, piecewise_cosine --
+
+
+@FAST
+@given(t=times, length=lengths, exponent=st.floats(0.1, 5.0), end=st.floats(0.0, 2.0), base=bases)
+def test_cosine_power_formula(t, length, exponent, end, base):
+    s = lrkit.cosine_power(t_initial=length, exponent=exponent, end_factor=end)
+    factor = 0.5 * (1 + math.cos(math.pi * min(t, length) / length)) if t < length else 0.0
+    assert s(t, base) == approx(base * ((1 - end) * factor**exponent + end))
+
+
+def test_cosine_power_at_exponent_one_is_a_cosine_to_a_fraction_of_base():
+    s, c = lrkit.cosine_power(t_initial=10, end_factor=0.2), lrkit.cosine(t_initial=10, lr_min=0.1)
+    for t in (0, 2.5, 5, 9.9, 10, 30):
+        assert s(t, base=0.5) == approx(c(t, base=0.5))
+    assert s.length == 10 and lrkit.cosine_power(t_initial=10, exponent=2)(5) == 0.25
+
+
+def test_inverse_time_exact():
+    s = lrkit.inverse_time(decay_rate=1.0, decay_t=4)
+    assert [s(t) for t in (0, 4, 12, 28)] == [1.0, 0.5, 0.25, 0.125]
+    assert lrkit.inverse_time(decay_rate=0)(100) == 1.0
+
+
+@FAST
+@given(t=times, rate=st.floats(0.0, 10.0), decay_t=lengths, base=bases)
+def test_inverse_time_formula(t, rate, decay_t, base):
+    assert lrkit.inverse_time(decay_rate=rate, decay_t=decay_t)(t, base) == approx(
+        base / (1 + rate * t / decay_t)
+    )
+
+
+def test_piecewise_constant_counts_the_boundaries_passed():
+    s = lrkit.piecewise_constant(boundaries=[2, 2, 5.5], factors=[1.0, 0.5, 0.25, 0.125])
+    assert [s(t) for t in (0, 1.999, 2, 5, 5.5, 100)] == [1.0, 1.0, 0.25, 0.25, 0.125, 0.125]
+    np.testing.assert_array_equal(s(np.array([0.0, 2.0, 6.0]), base=2.0), [2.0, 0.5, 0.25])
+    assert lrkit.piecewise_constant(boundaries=[], factors=[0.3])(7) == 0.3
+
+
+@FAST
+@given(
+    boundaries=st.lists(st.floats(0.0, 100.0), max_size=5).map(sorted),
+    t=st.floats(0.0, 120.0),
+    data=st.data(),
+)
+def test_piecewise_constant_formula(boundaries, t, data):
+    factors = data.draw(
+        st.lists(st.floats(0.0, 3.0), min_size=len(boundaries) + 1, max_size=len(boundaries) + 1)
+    )
+    s = lrkit.piecewise_constant(boundaries=boundaries, factors=factors)
+    assert s(t, 0.5) == 0.5 * factors[sum(b <= t for b in boundaries)]
+
+
+def test_piecewise_cosine_exact_and_between_its_points():
+    s = lrkit.piecewise_cosine([(2, 1.0), (6, 0.0), (10, 0.5)])
+    assert [round(s(t), 12) for t in (0, 2, 4, 6, 8, 10, 50)] == [1.0, 1.0, 0.5, 0.0, 0.25, 0.5, 0.5]
+    t = np.linspace(0, 12, 241)
+    values = s(t)
+    assert values.min() >= 0.0 and values.max() <= 1.0
+    assert s.length == 10
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "argument"),
+    [
+        (lambda: lrkit.cosine_power(t_initial=0), ValueError, "t_initial"),
+        (lambda: lrkit.cosine_power(t_initial=5, exponent=0), ValueError, "exponent"),
+        (lambda: lrkit.cosine_power(t_initial=5, end_factor=-0.1), ValueError, "end_factor"),
+        (lambda: lrkit.inverse_time(decay_rate=-1), ValueError, "decay_rate"),
+        (lambda: lrkit.inverse_time(decay_rate=1, decay_t=0), ValueError, "decay_t"),
+        (lambda: lrkit.piecewise_constant(boundaries=[3, 1], factors=[1, 1, 1]), ValueError, "boundaries"),
+        (lambda: lrkit.piecewise_constant(boundaries=[-1], factors=[1, 1]), ValueError, r"boundaries\[0\]"),
+        (lambda: lrkit.piecewise_constant(boundaries=[1], factors=[1]), ValueError, "factors"),
+        (lambda: lrkit.piecewise_constant(boundaries=[1], factors=[1, -1]), ValueError, r"factors\[1\]"),
+        (lambda: lrkit.piecewise_constant(boundaries="12", factors=[1]), TypeError, "boundaries"),
+        (lambda: lrkit.piecewise_cosine([(0, 1.0), (0, 0.5)]), ValueError, "points"),
+    ],
+)
+def test_new_shapes_refuse_bad_arguments_by_name(build, error, argument):
+    with pytest.raises(error, match=rf"^{argument}"):
+        build()

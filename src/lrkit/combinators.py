@@ -33,6 +33,7 @@ _MAX_RESTART_MARKS = 200
 __all__ = [
     "Clamp",
     "Cycles",
+    "Horizon",
     "Multiplier",
     "Noise",
     "Product",
@@ -42,9 +43,11 @@ __all__ = [
     "Sequential",
     "Shift",
     "Stairs",
+    "Stretch",
     "Warmup",
     "clamp",
     "cycles",
+    "horizon",
     "multiplier",
     "noise",
     "product",
@@ -54,6 +57,7 @@ __all__ = [
     "sequence",
     "shift",
     "stairs",
+    "stretch",
     "warmup",
 ]
 
@@ -933,6 +937,85 @@ class Reverse(Schedule):
         return self.schedule._value(xp, xp.maximum(length - t, 0.0), base)
 
 
+@schedule_class
+class Stretch(Schedule):
+    """``schedule`` on a time counted in units of ``by``: slowed down ``by`` times (sped up for ``by < 1``).
+
+    ``v(t) = schedule(t / by)``, the division exact, so ``stretch(exponential(gamma=r), by=T)``
+    is ``base * r ** (t / T)`` as optax's and Keras's exponential decays compute it.
+
+    >>> from lrkit import exponential
+    >>> s = stretch(exponential(gamma=0.5), by=10)
+    >>> [s(t) for t in (0, 5, 10, 30)]
+    [1.0, 0.7071067811865476, 0.5, 0.125]
+    """
+
+    name: ClassVar[str] = "stretch"
+    affine: ClassVar[bool] = True
+    schedule: Schedule
+    by: float
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+        _set(self, "by", v.real_or_int("by", self.by, minimum=0.0, strict_minimum=True))
+
+    def children(self) -> tuple[tuple[Schedule, Clock | None], ...]:
+        return ((self.schedule, Clock(scale=float(self.by))),)
+
+    @property
+    def length(self) -> float | None:
+        inner = self.schedule.length
+        return None if inner is None else self.by * inner
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        return self.schedule._value(xp, t / self.by, base)
+
+
+@schedule_class
+class Horizon(Schedule):
+    """A finite shape whose end moves on to the next multiple of its length once reached (Keras's ``cycle``).
+
+    ``v(t) = shape over [0, L(t)] at t``, with ``L(t) = t_initial * max(ceil(t / t_initial), 1)``:
+    ``horizon(poly(...))`` is Keras's ``PolynomialDecay(cycle=True)``, which reaches its floor
+    at every multiple of ``t_initial`` and jumps back up after it. ``t_initial`` defaults to
+    the shape's.
+
+    >>> from lrkit import linear
+    >>> s = horizon(linear(t_initial=10))
+    >>> [round(s(t), 12) for t in (0, 5, 10, 11, 20, 25)]
+    [1.0, 0.5, 0.0, 0.45, 0.0, 0.166666666667]
+    """
+
+    name: ClassVar[str] = "horizon"
+    affine: ClassVar[bool] = True
+    schedule: Schedule
+    t_initial: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_schedule("schedule", self.schedule)
+        if not self.schedule.finite:
+            raise v.invalid(
+                "schedule", f"must be a finite shape (cosine, poly, linear, ...), got {self.schedule!r}"
+            )
+        if self.t_initial is not None:
+            _set(
+                self,
+                "t_initial",
+                v.real_or_int("t_initial", self.t_initial, minimum=0.0, strict_minimum=True),
+            )
+
+    def children(self) -> tuple[tuple[Schedule, Clock | None], ...]:
+        return ((self.schedule, None),)  # the shape is stretched anew past each multiple
+
+    length = None
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        first = self.schedule.t_initial if self.t_initial is None else self.t_initial
+        # ceil(x) as -floor(-x): the scalar namespace has floor only.
+        horizon = first * xp.maximum(-xp.floor(-t / first), 1.0)
+        return self.schedule._curve(xp, t, horizon, base)
+
+
 def _sequence_of(name: str, value: Any) -> tuple[Any, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise v.wrong_type(name, f"must be a list, got {value!r}")
@@ -952,3 +1035,5 @@ rebase = Rebase
 stairs = Stairs
 shift = Shift
 reverse = Reverse
+stretch = Stretch
+horizon = Horizon

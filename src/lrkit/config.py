@@ -492,10 +492,14 @@ def load(
         return Scheduler(optimizer, lr=spec.schedule, **driver)
     if spec.plateau is not None:
         return Plateau(optimizer, **spec.plateau, **driver)
+    from lrkit.torch.named import optimizer_fields
+
     if upe is not None and spec.unit == "epoch":
         driver.setdefault("updates_per_epoch", upe)
     driver.setdefault("unit", spec.unit)
-    return Scheduler(optimizer, lr=spec.schedule, **spec.fields, **driver)
+    fix = "drop its momentum schedule"
+    fields = optimizer_fields(spec.fields, optimizer, spec.source, "schedules the momentum", fix)
+    return Scheduler(optimizer, lr=spec.schedule, **fields, **driver)
 
 
 # -- export --------------------------------------------------------------------------------------
@@ -582,18 +586,24 @@ def export(
     nearest: tuple[float, str, int] | None = None
     tried = []
     for qualified, arguments in exporter.candidates(outline):
+        label = qualified or f"a {to} config"
         try:
-            candidate = build(qualified, **arguments)
+            if qualified is None:  # the framework's config itself, as its format reads it
+                candidate = read(arguments, format=to).schedule
+            else:
+                candidate = build(qualified, **arguments)
         except (TypeError, ValueError):
             continue  # a guess the framework would refuse is no equivalent
-        tried.append(qualified)
+        if candidate is None:
+            continue
+        tried.append(label)
         got = np.asarray(candidate(np.arange(run + 1, dtype=np.float64), base=base), dtype=np.float64)
         error = np.abs(got - values)
         if np.all(error <= tolerance):
             return exporter.write(qualified, arguments, base)
         worst = int(np.argmax(error))
         if nearest is None or error[worst] < nearest[0]:
-            nearest = (float(error[worst]), qualified, worst)
+            nearest = (float(error[worst]), label, worst)
     parts = _foreign_parts(schedule, exporter, to)
     if parts:
         raise ValueError(f"{where}: {parts} has no equivalent in {to}")

@@ -23,13 +23,17 @@ from lrkit.schedule import SCALAR, Schedule, _device, _needs_values, _on_host, _
 __all__ = [
     "Constant",
     "Cosine",
+    "CosinePower",
     "CosineWave",
     "Cyclic",
     "Exponential",
     "FromCallable",
+    "InverseTime",
     "Linear",
     "MultiStep",
     "OneCycle",
+    "PiecewiseConstant",
+    "PiecewiseCosine",
     "PiecewiseLinear",
     "Poly",
     "Rsqrt",
@@ -38,13 +42,17 @@ __all__ = [
     "WSD",
     "constant",
     "cosine",
+    "cosine_power",
     "cosine_wave",
     "cyclic",
     "exponential",
     "from_callable",
+    "inverse_time",
     "linear",
     "multistep",
     "one_cycle",
+    "piecewise_constant",
+    "piecewise_cosine",
     "piecewise_linear",
     "poly",
     "rsqrt",
@@ -713,6 +721,158 @@ class PiecewiseLinear(Schedule):
 
 
 @schedule_class
+class CosinePower(FiniteShape):
+    """A cosine factor raised to ``exponent``, from ``base`` to ``end_factor * base`` (optax, Keras).
+
+    ``v(t) = base * ((1 - end_factor) * (0.5 * (1 + cos(pi * t / t_initial))) ** exponent + end_factor)``
+    for ``t < t_initial``, then ``base * end_factor``: optax's ``cosine_decay_schedule`` (its
+    ``alpha`` is ``end_factor``) in its order of operations, and with ``exponent=1`` Keras's
+    ``CosineDecay`` (over :func:`lrkit.stretch` of a ``t_initial=1`` shape, as Keras divides).
+
+    >>> s = cosine_power(t_initial=10, exponent=2.0, end_factor=0.1)
+    >>> [round(s(t), 12) for t in (0, 5, 10, 20)]
+    [1.0, 0.325, 0.1, 0.1]
+    """
+
+    # A shape of its own, not an exponent option on cosine: every field is written by
+    # to_dict, so a new field would change every saved cosine tree, and the floor here is a
+    # fraction of base mixed in after the power, where cosine's lr_min is an absolute value
+    # mixed in before it (the two round differently even at exponent 1).
+    name: ClassVar[str] = "cosine_power"
+    affine: ClassVar[bool] = True
+    t_initial: float
+    exponent: float = 1.0
+    end_factor: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check_length(self)
+        _set(self, "exponent", _positive("exponent", self.exponent))
+        _set(self, "end_factor", v.real_or_int("end_factor", self.end_factor, minimum=0.0))
+
+    def _curve(self, xp: Any, t: Any, length: Any, base: Any) -> Any:
+        factor = 0.5 * (1 + xp.cos(math.pi * t / length))
+        if self.exponent != 1:
+            factor = factor**self.exponent
+        return base * ((1 - self.end_factor) * factor + self.end_factor)
+
+    def _floor(self, base: Any) -> Any:
+        return base * self.end_factor
+
+
+@schedule_class
+class InverseTime(Schedule):
+    """Inverse-time decay (Keras ``InverseTimeDecay``): ``1 / (1 + decay_rate * t / decay_t)``.
+
+    ``v(t) = base / (1 + decay_rate * (t / decay_t))``; Keras's ``staircase=True`` is
+    :func:`lrkit.stairs` of it with ``decay_t=1``.
+
+    >>> s = inverse_time(decay_rate=0.5, decay_t=10)
+    >>> [s(t, base=0.3) for t in (0, 10, 40)]
+    [0.3, 0.19999999999999998, 0.09999999999999999]
+    """
+
+    name: ClassVar[str] = "inverse_time"
+    affine: ClassVar[bool] = True
+    decay_rate: float
+    decay_t: float = 1
+
+    def __post_init__(self) -> None:
+        _set(self, "decay_rate", v.real_or_int("decay_rate", self.decay_rate, minimum=0.0))
+        _set(self, "decay_t", _positive("decay_t", self.decay_t))
+
+    @property
+    def length(self) -> float | None:
+        return 0 if self.decay_rate == 0 else None
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        return base / (1 + self.decay_rate * (t / self.decay_t))
+
+
+@schedule_class
+class PiecewiseConstant(Schedule):
+    """One factor per interval between boundaries (Keras ``PiecewiseConstantDecay``, optax's).
+
+    ``v(t) = base * factors[#{b in boundaries : b <= t}]``: ``factors[0]`` before the first
+    boundary, ``factors[i]`` from boundary ``i - 1`` on. A boundary listed twice skips a factor.
+
+    >>> s = piecewise_constant(boundaries=[2, 4], factors=[1.0, 0.5, 0.1])
+    >>> [s(t) for t in range(6)]
+    [1.0, 1.0, 0.5, 0.5, 0.1, 0.1]
+    """
+
+    name: ClassVar[str] = "piecewise_constant"
+    affine: ClassVar[bool] = True
+    boundaries: tuple[float, ...]
+    factors: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        boundaries = _numbers("boundaries", self.boundaries, minimum=0.0)
+        if any(b < a for a, b in pairwise(boundaries)):
+            raise v.invalid("boundaries", f"must be sorted, got {list(self.boundaries)!r}")
+        factors = _numbers("factors", self.factors, minimum=0.0)
+        if len(factors) != len(boundaries) + 1:
+            raise v.invalid(
+                "factors",
+                f"must have one entry more than {{boundaries}} ({len(boundaries) + 1}), "
+                f"got {len(factors)}: {list(factors)!r}",
+                "boundaries",
+            )
+        _set(self, "boundaries", boundaries)
+        _set(self, "factors", factors)
+
+    @property
+    def length(self) -> float | None:
+        return self.boundaries[-1] if self.boundaries else 0
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        value = self.factors[0] + 0.0 * t  # in t's dtype (where() on two Python floats would not be)
+        for boundary, factor in zip(self.boundaries, self.factors[1:], strict=True):
+            value = xp.where(t >= boundary, factor, value)
+        return base * value
+
+
+@schedule_class
+class PiecewiseCosine(Schedule):
+    """Cosine interpolation between ``(t, factor)`` points (optax ``piecewise_interpolate_schedule``).
+
+    ``v(t) = base * f``: ``f_0`` before the first point, ``f_n`` after the last, and between
+    ``t_j`` and ``t_j+1``, with ``p = (t - t_j) / (t_j+1 - t_j)``,
+    ``f = f_j+1 + (f_j - f_j+1) / 2 * (cos(pi * p) + 1)``.
+
+    >>> s = piecewise_cosine([(0, 1.0), (10, 0.0), (20, 0.5)])
+    >>> [round(s(t), 12) for t in (0, 5, 10, 15, 30)]
+    [1.0, 0.5, 0.0, 0.25, 0.5]
+    """
+
+    name: ClassVar[str] = "piecewise_cosine"
+    affine: ClassVar[bool] = True
+    points: tuple[tuple[float, float], ...]
+
+    def __post_init__(self) -> None:
+        _set(self, "points", PiecewiseLinear(self.points).points)
+
+    @property
+    def length(self) -> float | None:
+        return self.points[-1][0]
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        points = self.points
+        value = points[0][1] + 0.0 * t
+        for (t0, f0), (t1, f1) in pairwise(points):
+            # Outside its segment p leaves [0, 1], which cos takes as well: no domain to keep.
+            inside = f1 + (f0 - f1) / 2.0 * (xp.cos(math.pi * ((t - t0) / (t1 - t0))) + 1)
+            value = xp.where(t >= t0, inside, value)
+        value = xp.where(t >= points[-1][0], points[-1][1], value)
+        return base * value
+
+
+def _numbers(name: str, values: Any, **bounds: Any) -> tuple[int | float, ...]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise v.wrong_type(name, f"must be a sequence of numbers, got {values!r}")
+    return tuple(v.real_or_int(f"{name}[{i}]", x, **bounds) for i, x in enumerate(values))
+
+
+@schedule_class
 class FromCallable(Schedule):
     """A user's function of time as a multiplier of the base (torch ``LambdaLR``).
 
@@ -808,3 +968,7 @@ one_cycle = OneCycle
 cyclic = Cyclic
 piecewise_linear = PiecewiseLinear
 from_callable = FromCallable
+cosine_power = CosinePower
+inverse_time = InverseTime
+piecewise_constant = PiecewiseConstant
+piecewise_cosine = PiecewiseCosine

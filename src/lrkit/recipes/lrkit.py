@@ -29,6 +29,10 @@ for _builder in (
     shapes.OneCycle,
     shapes.Cyclic,
     shapes.PiecewiseLinear,
+    shapes.PiecewiseConstant,
+    shapes.PiecewiseCosine,
+    shapes.InverseTime,
+    shapes.CosinePower,
 ):
     register(f"lrkit:{_builder.name}")(_builder)
 register("lrkit:wsd")(shapes.wsd)

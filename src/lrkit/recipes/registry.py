@@ -12,6 +12,11 @@ Several fit and build the same schedule in the same unit (``cosine`` with only `
 is lrkit's and timm's alike): that schedule. Several fit and differ: an error listing the
 qualified names to choose from. None fits: an error listing what each takes.
 
+A source whose names repeat another framework's with other meanings (mmengine's ``StepLR``
+steps per epoch by default, torch's per update) declares itself :func:`qualified_only`: its
+recipes are reached by ``SOURCE:NAME`` only, so adding a framework never changes what a bare
+name that worked before means.
+
 A recipe may read the optimizer's default lr, as transformers' polynomial and min-lr cosines
 do: ``register(..., optimizer_lr="base_lr")`` names the builder argument for it. A front door
 that has an optimizer passes ``resolve(..., optimizer_lr=optimizer.defaults["lr"])``, and each
@@ -112,6 +117,19 @@ class Recipe:
 
 _RECIPES: dict[str, Recipe] = {}
 _DISCOVERED = False
+_QUALIFIED_ONLY: set[str] = set()
+
+
+def qualified_only(source: str) -> None:
+    """Declare that ``source``'s recipes are reached by their qualified name only (see the module)."""
+    if not isinstance(source, str) or not source or ":" in source:
+        raise ValueError(f"a source is a name such as 'mmengine', got {source!r}")
+    _QUALIFIED_ONLY.add(source)
+
+
+def is_bare(recipe: Recipe) -> bool:
+    """Whether a bare name may mean ``recipe``."""
+    return recipe.source not in _QUALIFIED_ONLY
 
 
 def register(
@@ -259,8 +277,10 @@ class Export:
     """How to write schedules in a framework's own terms.
 
     ``candidates(outline)`` yields ``(recipe, arguments)`` guesses: a registered recipe's
-    qualified name and the framework's own arguments for it, in the order to try them;
-    ``write(recipe, arguments, base)`` turns the accepted one into the framework's config
+    qualified name and the framework's own arguments for it, or ``(None, config)``: a config
+    of the framework's format (an mmengine list of windows), read by that format, in the
+    order to try them; ``write(recipe, arguments, base)`` turns the accepted one into the
+    framework's config
     (what that framework, or :func:`lrkit.load` with ``format=target``, reads). A framework
     whose values are absolute gets ``base``, the lr of the group exported for. ``nodes`` are
     the node names the framework's schedules are built from: a schedule holding any other
@@ -361,7 +381,9 @@ def resolve(
         if not recipe.accepts(set(arguments)):
             raise ValueError(_misfit(name, {recipe: arguments}, keys))
         return recipe, _build(recipe, arguments, kwargs)
-    candidates = sorted((r for r in _RECIPES.values() if r.name == name), key=lambda r: r.source)
+    candidates = sorted(
+        (r for r in _RECIPES.values() if r.name == name and is_bare(r)), key=lambda r: r.source
+    )
     if not candidates:
         raise ValueError(_unknown(name))
     arguments_of = {r: _arguments(r, kwargs, optimizer_lr) for r in candidates}
@@ -404,10 +426,14 @@ def _unknown(name: str) -> str:
     bare = name.partition(":")[2] or name
     near = [r.qualified for r in _RECIPES.values() if r.name.lower() == bare.lower()]
     hint = f" (did you mean {', '.join(map(repr, sorted(near)))}?)" if near else ""
-    known = ", ".join(sorted({r.name for r in _RECIPES.values()}, key=str.lower))
+    known = ", ".join(sorted({r.name for r in _RECIPES.values() if is_bare(r)}, key=str.lower))
+    bare_sources = sorted({r.source for r in _RECIPES.values() if is_bare(r)})
+    others = sorted({r.source for r in _RECIPES.values() if not is_bare(r)})
+    also = f"; and by SOURCE:NAME only, the names of {', '.join(others)}" if others else ""
     return (
         f"unknown scheduler {name!r}{hint}; known: {known} "
-        f"(each also as SOURCE:NAME, SOURCE one of {', '.join(sources())}; `lrkit names` lists them)"
+        f"(each also as SOURCE:NAME, SOURCE one of {', '.join(bare_sources)}{also}; "
+        "`lrkit names` lists them)"
     )
 
 

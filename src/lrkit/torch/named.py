@@ -423,6 +423,29 @@ def _torch_settings(
     return settings, False, (list(state["base_lrs"]) if absolute else None)
 
 
+def optimizer_fields(
+    fields: Mapping[str, Schedule], optimizer: torch.optim.Optimizer, who: str, what: str, fix: str
+) -> dict[str, Schedule]:
+    """``fields`` under the names ``optimizer``'s groups hold them: a momentum is Adam's ``beta1``.
+
+    A framework's "momentum" is the first beta where the optimizer has betas, as torch's
+    one-cycle and mmengine's momentum schedulers decide; an optimizer with neither is refused,
+    ``who`` and ``what`` saying which schedule asked for it and ``fix`` how to do without.
+    """
+    out = {}
+    for name, schedule in fields.items():
+        if name == MOMENTUM:
+            defaults = getattr(optimizer, "defaults", {})
+            if "betas" in defaults:
+                name = "beta1"
+            elif "momentum" not in defaults:
+                raise ValueError(
+                    f"{who} {what}, and {type(optimizer).__name__} has neither momentum nor betas: {fix}"
+                )
+        out[name] = schedule
+    return out
+
+
 def driver_for(
     recipe: Recipe,
     arguments: Mapping[str, Any],
@@ -441,18 +464,9 @@ def driver_for(
     """
     unit = unit or recipe.unit
     fields = dict(fields)
-    for name, extra in (recipe.fields(**arguments) if recipe.fields else {}).items():
-        if name == MOMENTUM:
-            defaults = getattr(optimizer, "defaults", {})
-            if "betas" in defaults:
-                name = "beta1"
-            elif "momentum" not in defaults:
-                raise ValueError(
-                    f"{recipe.qualified} cycles the momentum (cycle_momentum=True, torch's default), "
-                    f"and {type(optimizer).__name__} has neither momentum nor betas: give "
-                    "cycle_momentum=False"
-                )
-        fields[name] = extra
+    extras = recipe.fields(**arguments) if recipe.fields else {}
+    hint = "cycles the momentum (cycle_momentum=True, torch's default)"
+    fields.update(optimizer_fields(extras, optimizer, recipe.qualified, hint, "give cycle_momentum=False"))
     if recipe.source in _TORCH_CLASS:
         return NamedScheduler(
             optimizer,
