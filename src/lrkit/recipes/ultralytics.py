@@ -26,15 +26,14 @@ The rules moved between releases; ``version`` (default the newest checked, 8.4.1
   and the group tagged ``param_group="bias"`` since (the third of ultralytics' own groups).
   Give ``bias=True`` for that group's schedule; one driver for all groups takes a list:
 
->>> import torch, lrkit.torch
 >>> from lrkit.recipes.ultralytics import yolo, yolo_momentum
->>> groups = [{"params": [torch.nn.Parameter(torch.zeros(1))]} for _ in range(3)]
->>> opt = torch.optim.SGD(groups, lr=0.01, momentum=0.937, nesterov=True)
 >>> kw = dict(epochs=100, nb=50, cos_lr=True)
 >>> lrs = [yolo(**kw), yolo(**kw), yolo(**kw, bias=True)]
->>> sched = lrkit.torch.Scheduler(opt, unit="update", lr=lrs, momentum=yolo_momentum(**kw))
->>> [round(g["lr"], 6) for g in opt.param_groups], round(opt.param_groups[0]["momentum"], 6)
+>>> [round(s(0, base=0.01), 6) for s in lrs], round(yolo_momentum(**kw)(0, base=0.937), 6)
 ([0.0, 0.0, 0.1], 0.8)
+
+(``lrkit.torch.Scheduler(optimizer, unit="update", lr=lrs, momentum=yolo_momentum(**kw))``
+writes them into ultralytics' three groups.)
 
 The ``time=`` option (training for hours) re-plans ``epochs`` while training and is not
 covered; neither are the first 8.0 releases, in which ``warmup_epochs=0`` still warmed up for
