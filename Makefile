@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 CONSTRAINTS := -c constraints.txt
 TIMM := timm==1.0.31
+NEMO := nemo_toolkit==3.0.0
 
 CORE_VENV := .venv-core
 CORE_PY := $(CORE_VENV)/bin/python
@@ -24,9 +25,11 @@ $(VENV)/.demo-deps: $(PY) pyproject.toml constraints.txt
 
 # timm is the reference the tests compare against; it goes in without its dependencies
 # (it would ask for torchvision, which has no CPU build here) and only into the test setup.
+# NeMo too: its full install is several GB in stages; its lr_scheduler.py needs only torch, and
+# tests/nemo_ref.py loads that one file with NeMo's unrelated imports stood in for.
 $(VENV)/.test-deps: $(VENV)/.demo-deps
 	$(PIP) install -q $(CONSTRAINTS) -e ".[all,test]"
-	$(PIP) install -q $(CONSTRAINTS) --no-deps $(TIMM)
+	$(PIP) install -q $(CONSTRAINTS) --no-deps $(TIMM) $(NEMO)
 	touch $@
 
 # The seed tutorials' schedules as pictures, the lrkit command (a file, the terminal, words),

@@ -158,6 +158,9 @@ SCHEDULES = {
     "stretch_finite": lrkit.stretch(lrkit.cosine_power(t_initial=1, end_factor=0.1), by=12.5),
     "horizon": lrkit.horizon(lrkit.poly(t_initial=7, power=2.0, lr_min=0.01)),
     "inverse_time": lrkit.inverse_time(decay_rate=0.5, decay_t=3),
+    "log_ramp": lrkit.log_ramp(t_initial=7.5, start_factor=0.1),
+    "log_ramp_cycles": lrkit.cycles(lrkit.log_ramp(t_initial=4), cycle_mul=2.0, cycle_limit=3),
+    "exp_ramp": lrkit.exp_ramp(period=3.5),
     "piecewise_constant": lrkit.piecewise_constant(
         boundaries=[3, 7.5, 7.5, 20], factors=[1.0, 0.5, 0.3, 0.2, 0.1]
     ),

@@ -37,6 +37,8 @@ EXAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "lrkit:exponential": [{"gamma": 0.9}],
     "lrkit:inverse_time": [{"decay_rate": 0.5, "decay_t": 3}],
+    "lrkit:log_ramp": [{"t_initial": 7}, {"t_initial": 4, "start_factor": 0.1}],
+    "lrkit:exp_ramp": [{"period": 5}],
     "lrkit:piecewise_constant": [{"boundaries": [3, 7], "factors": [1.0, 0.5, 0.1]}],
     "lrkit:piecewise_cosine": [{"points": [(0, 0.1), (5, 1.0), (20, 0.05)]}],
     "lrkit:cosine_power": [{"t_initial": 10, "exponent": 2.0, "end_factor": 0.05}],

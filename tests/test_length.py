@@ -105,6 +105,8 @@ LENGTHS = {
     # Keras's and optax's shapes and time maps.
     "cosine_power": (lrkit.cosine_power(t_initial=12, exponent=2.0), 12),
     "inverse_time": (lrkit.inverse_time(decay_rate=0.5), None),
+    "log_ramp": (lrkit.log_ramp(t_initial=7, start_factor=0.2), 7),
+    "exp_ramp": (lrkit.exp_ramp(period=3), None),
     "inverse_time_flat": (lrkit.inverse_time(decay_rate=0), 0),
     "piecewise_constant": (lrkit.piecewise_constant(boundaries=[3, 8], factors=[1.0, 0.5, 0.1]), 8),
     "piecewise_constant_empty": (lrkit.piecewise_constant(boundaries=[], factors=[0.5]), 0),

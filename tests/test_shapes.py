@@ -670,3 +670,62 @@ def test_piecewise_cosine_exact_and_between_its_points():
 def test_new_shapes_refuse_bad_arguments_by_name(build, error, argument):
     with pytest.raises(error, match=rf"^{argument}"):
         build()
+
+
+# -- log and exponential ramps --------------------------------------------------------------------
+
+
+def test_log_ramp_values():
+    s = lrkit.log_ramp(t_initial=3)
+    assert [s(t) for t in (0, 1, 3, 4)] == [0.0, 0.5, 1.0, 1.0]
+    lifted = lrkit.log_ramp(t_initial=3, start_factor=0.2)
+    assert lifted(0, base=0.5) == 0.1 and lifted(1, base=1.0) == pytest.approx(0.6, rel=1e-15)
+    with pytest.raises(ValueError, match=r"^t_initial"):
+        lrkit.log_ramp(t_initial=0)
+    with pytest.raises(ValueError, match=r"^start_factor"):
+        lrkit.log_ramp(t_initial=3, start_factor=-0.1)
+
+
+@given(t_initial=st.floats(0.5, 1e4), a=st.floats(0, 1.0), b=st.floats(0, 1.0))
+def test_log_ramp_rises_to_the_base(t_initial, a, b):
+    s = lrkit.log_ramp(t_initial=t_initial, start_factor=0.3)
+    early, late = sorted((a * t_initial, b * t_initial))
+    assert 0.3 * 0.7 <= s(early, base=0.7) <= s(late, base=0.7) <= 0.7 * (1 + 1e-15)
+    assert s(t_initial * 2, base=0.7) == 0.7
+
+
+def test_exp_ramp_values():
+    s = lrkit.exp_ramp(period=2)
+    assert s(0) == 0.0 and s(2) == 1 - math.exp(-1) and s(2, base=3.0) == 3 * (1 - math.exp(-1))
+    with pytest.raises(ValueError, match=r"^period"):
+        lrkit.exp_ramp(period=0)
+
+
+def test_the_log_ramp_is_deepspeeds_log_warmup():
+    pytest.importorskip("torch")
+    lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
+    import torch
+
+    for warmup in (2, 5, 100, 1000):
+        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        theirs = lr_schedules.WarmupLR(
+            optimizer, warmup_min_lr=0.0, warmup_max_lr=0.1, warmup_num_steps=warmup
+        )
+        # DeepSpeed's last_batch_iteration n runs at log(n + 1) / log(W): a log ramp over W - 1.
+        ramp = lrkit.log_ramp(t_initial=warmup - 1)
+        for n in range(warmup + 3):
+            theirs.step(n)
+            assert optimizer.param_groups[0]["lr"] == pytest.approx(ramp(n, base=0.1), rel=1e-15, abs=0)
+
+
+def test_the_exp_ramp_is_pytorch_warmups_exponential_warmup():
+    torch = pytest.importorskip("torch")
+    pytorch_warmup = pytest.importorskip("pytorch_warmup")
+
+    for period in (1, 7, 250):
+        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+        warmup = pytorch_warmup.ExponentialWarmup(optimizer, warmup_period=period)
+        # Its factor at step s is 1 - exp(-(s + 1) / period): the ramp one step on.
+        ramp = lrkit.shift(lrkit.exp_ramp(period=period), by=-1)
+        for step in range(3 * period):
+            assert warmup.warmup_factor(step, period) == pytest.approx(ramp(step), rel=1e-15, abs=0)

@@ -26,10 +26,12 @@ __all__ = [
     "CosinePower",
     "CosineWave",
     "Cyclic",
+    "ExpRamp",
     "Exponential",
     "FromCallable",
     "InverseTime",
     "Linear",
+    "LogRamp",
     "MultiStep",
     "OneCycle",
     "PiecewiseConstant",
@@ -45,10 +47,12 @@ __all__ = [
     "cosine_power",
     "cosine_wave",
     "cyclic",
+    "exp_ramp",
     "exponential",
     "from_callable",
     "inverse_time",
     "linear",
+    "log_ramp",
     "multistep",
     "one_cycle",
     "piecewise_constant",
@@ -789,6 +793,61 @@ class InverseTime(Schedule):
 
 
 @schedule_class
+class LogRamp(FiniteShape):
+    """A logarithmic ramp from ``start_factor * base`` up to ``base`` (DeepSpeed's log warmup).
+
+    ``v(t) = base * (start_factor + (1 - start_factor) * log(1 + t) / log(1 + t_initial))`` for
+    ``t < t_initial``, then ``base``: steep first, flat near the top. A warmup of this shape in
+    front of a schedule is ``sequence([log_ramp(t_initial=w), schedule], boundaries=[w])``.
+
+    >>> s = log_ramp(t_initial=7)
+    >>> [round(s(t), 6) for t in (0, 1, 3, 7, 9)]
+    [0.0, 0.333333, 0.666667, 1.0, 1.0]
+    """
+
+    name: ClassVar[str] = "log_ramp"
+    affine: ClassVar[bool] = True
+    t_initial: float
+    start_factor: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check_length(self)
+        _set(self, "start_factor", v.real_or_int("start_factor", self.start_factor, minimum=0.0))
+
+    def _curve(self, xp: Any, t: Any, length: Any, base: Any) -> Any:
+        start = self.start_factor
+        # length is a number, or an array of cycle lengths under cycles(): made t's kind either way.
+        return base * (start + (1.0 - start) * xp.log1p(t) / xp.log1p(length + 0.0 * t))
+
+    def _floor(self, base: Any) -> Any:
+        return base * 1.0
+
+
+@schedule_class
+class ExpRamp(Schedule):
+    """An exponential approach to ``base`` with time constant ``period`` (pytorch-warmup's).
+
+    ``v(t) = base * (1 - exp(-t / period))``: ``1 - 1/e`` of the way at ``t = period``, never
+    quite there. As a multiplier of another schedule it is a warmup laid over it:
+    ``product([exp_ramp(period=w), schedule])``.
+
+    >>> s = exp_ramp(period=10)
+    >>> [round(s(t), 6) for t in (0, 10, 50)]
+    [0.0, 0.632121, 0.993262]
+    """
+
+    name: ClassVar[str] = "exp_ramp"
+    affine: ClassVar[bool] = True
+    period: float
+
+    def __post_init__(self) -> None:
+        _set(self, "period", _positive("period", self.period))
+
+    def _value(self, xp: Any, t: Any, base: Any) -> Any:
+        return base * (1.0 - xp.exp(-t / self.period))
+
+
+@schedule_class
 class PiecewiseConstant(Schedule):
     """One factor per interval between boundaries (Keras ``PiecewiseConstantDecay``, optax's).
 
@@ -970,5 +1029,7 @@ piecewise_linear = PiecewiseLinear
 from_callable = FromCallable
 cosine_power = CosinePower
 inverse_time = InverseTime
+log_ramp = LogRamp
+exp_ramp = ExpRamp
 piecewise_constant = PiecewiseConstant
 piecewise_cosine = PiecewiseCosine

@@ -33,6 +33,8 @@ for _builder in (
     shapes.PiecewiseCosine,
     shapes.InverseTime,
     shapes.CosinePower,
+    shapes.LogRamp,
+    shapes.ExpRamp,
 ):
     register(f"lrkit:{_builder.name}")(_builder)
 register("lrkit:wsd")(shapes.wsd)
