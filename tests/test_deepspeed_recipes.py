@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import random
 from typing import Any
 
@@ -35,6 +34,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
+
+from compare import rel_diff  # noqa: E402
 
 import lrkit  # noqa: E402
 from lrkit.config import read  # noqa: E402
@@ -53,14 +54,6 @@ def quiet_deepspeed():
     logger.setLevel(logging.ERROR)
     yield
     logger.setLevel(level)
-
-
-def rel_diff(theirs: float, mine: float) -> float:
-    if theirs == mine:
-        return 0.0
-    if theirs == 0 or mine == 0:
-        return math.inf
-    return abs(theirs - mine) / max(abs(theirs), abs(mine))
 
 
 def make_optimizer(kind: str, lrs: list[float]) -> torch.optim.Optimizer:

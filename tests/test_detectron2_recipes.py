@@ -25,7 +25,6 @@ floats; NumPy arrays within ``ARRAY_RTOL`` (NumPy's ``cos`` may round an ulp awa
 from __future__ import annotations
 
 import json
-import math
 import random
 import warnings
 from typing import Any
@@ -35,6 +34,8 @@ import pytest
 
 fvcore_ps = pytest.importorskip("fvcore.common.param_scheduler")
 torch = pytest.importorskip("torch")
+
+from compare import rel_diff  # noqa: E402
 
 import lrkit  # noqa: E402
 from lrkit.config import read  # noqa: E402
@@ -134,14 +135,6 @@ def d2_build_lr_scheduler(solver: dict[str, Any], optimizer: Any) -> D2LRMultipl
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-def rel_diff(theirs: float, mine: float) -> float:
-    if theirs == mine:
-        return 0.0
-    if theirs == 0 or mine == 0:
-        return math.inf
-    return abs(theirs - mine) / max(abs(theirs), abs(mine))
 
 
 def make_optimizer(lrs: list[float], default: float) -> torch.optim.Optimizer:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import random
 from typing import Any
 
@@ -34,6 +33,8 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 fvcore_ps = pytest.importorskip("fvcore.common.param_scheduler")
+
+from compare import rel_diff  # noqa: E402
 
 import lrkit  # noqa: E402
 from lrkit.recipes import fvcore as F  # noqa: E402, N812
@@ -52,14 +53,6 @@ CLASSES = [
     "StepWithFixedGammaParamScheduler",
     "CompositeParamScheduler",
 ]
-
-
-def rel_diff(theirs: float, mine: float) -> float:
-    if theirs == mine:
-        return 0.0
-    if theirs == 0 or mine == 0:
-        return math.inf
-    return abs(theirs - mine) / max(abs(theirs), abs(mine))
 
 
 # -- generated configurations --------------------------------------------------------------------

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import math
 import random
 import warnings
 from typing import Any
@@ -40,6 +39,8 @@ with warnings.catch_warnings():
     scheduler_module = pytest.importorskip("megatron.core.optimizer_param_scheduler")
 OptimizerParamScheduler = scheduler_module.OptimizerParamScheduler
 
+from compare import rel_diff  # noqa: E402
+
 import lrkit  # noqa: E402
 from lrkit.config import read  # noqa: E402
 from lrkit.recipes import megatron as mg  # noqa: E402
@@ -49,14 +50,6 @@ RTOL = 1e-12
 NAME = "megatron:OptimizerParamScheduler"
 STYLES = [(s, None) for s in mg.DECAY_STYLES if s != "WSD"] + [("WSD", w) for w in mg.WSD_DECAY_STYLES]
 CONFIGS_PER_STYLE = 24
-
-
-def rel_diff(theirs: float, mine: float) -> float:
-    if theirs == mine:
-        return 0.0
-    if theirs == 0 or mine == 0:
-        return math.inf
-    return abs(theirs - mine) / max(abs(theirs), abs(mine))
 
 
 def make_optimizer(groups: list[dict[str, Any]]) -> torch.optim.Optimizer:

@@ -28,6 +28,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("pytorch_optimizer")
 
+from compare import max_rel_diff  # noqa: E402
 from pytorch_optimizer.lr_scheduler import (  # noqa: E402
     CosineAnnealingWarmupRestarts,
     CosineScheduler,
@@ -122,15 +123,6 @@ def their_lrs(name: str, kw: dict[str, Any], n: int) -> np.ndarray:
     return np.asarray(out)
 
 
-def rel(theirs: Any, mine: Any) -> float:
-    theirs, mine = np.asarray(theirs, dtype=np.float64), np.asarray(mine, dtype=np.float64)
-    scale = np.maximum(np.abs(theirs), np.abs(mine))
-    diff = np.abs(theirs - mine)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(diff == 0, 0.0, diff / scale)
-    return float(r.max(initial=0.0))
-
-
 def configs(name: str) -> list[tuple[dict[str, Any], int]]:
     rng = random.Random(f"pytorch_optimizer:{name}")
     return [draw(name, rng) for _ in range(CONFIGS)]
@@ -151,11 +143,11 @@ def test_matches_the_library_every_step(name: str) -> None:
         s = lrkit.create(f"pytorch_optimizer:{name}", **kw)
         for g, base in enumerate(LRS):
             scalar = [s(t, base=base) for t in range(n)]
-            worst = max(worst, rel(theirs[:, g], scalar))
+            worst = max(worst, max_rel_diff(theirs[:, g], scalar))
         curve = lrkit.sample(s, n, base=np.asarray(LRS))
-        assert rel(theirs, curve) <= RTOL, (index, kw)
+        assert max_rel_diff(theirs, curve) <= RTOL, (index, kw)
         tensor = s(torch.arange(n, dtype=torch.float64)[:, None], base=torch.tensor(LRS, dtype=torch.float64))
-        assert rel(theirs, tensor.numpy()) <= RTOL, (index, kw)
+        assert max_rel_diff(theirs, tensor.numpy()) <= RTOL, (index, kw)
         assert lrkit.from_dict(json.loads(json.dumps(s.to_dict()))) == s
         if index % 5 == 0:
             opt = optimizer()
@@ -165,7 +157,7 @@ def test_matches_the_library_every_step(name: str) -> None:
                 opt.step()
                 driver.step()
                 seen.append([g["lr"] for g in opt.param_groups])
-            assert rel(theirs, seen) == 0.0, (index, kw)
+            assert max_rel_diff(theirs, seen) == 0.0, (index, kw)
     assert worst == 0.0
 
 
@@ -189,8 +181,8 @@ def test_long_cycle_tables() -> None:
         n = 3000
         theirs = their_lrs("CosineAnnealingWarmupRestarts", kw, n)[:, 0]
         s = CosineWarmupRestarts(**kw)
-        assert rel(theirs, [s(t) for t in range(n)]) == 0.0
-        assert rel(theirs, lrkit.sample(s, n)) <= RTOL
+        assert max_rel_diff(theirs, [s(t) for t in range(n)]) == 0.0
+        assert max_rel_diff(theirs, lrkit.sample(s, n)) <= RTOL
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytorch_warmup = pytest.importorskip("pytorch_warmup")
 
+from compare import max_rel_diff  # noqa: E402
+
 import lrkit  # noqa: E402
 from lrkit.recipes import registry  # noqa: E402
 from lrkit.recipes.pytorch_warmup import Dampened, LinearFactor, dampen  # noqa: E402
@@ -58,14 +60,6 @@ def optimizer(betas2: tuple[float, float] = (0.999, 0.999)) -> torch.optim.Optim
         for lr, b2 in zip(LRS, betas2, strict=True)
     ]
     return torch.optim.Adam(groups, lr=LRS[0])
-
-
-def rel(theirs: Any, mine: Any) -> float:
-    theirs, mine = np.asarray(theirs, dtype=np.float64), np.asarray(mine, dtype=np.float64)
-    diff = np.abs(theirs - mine)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(diff == 0, 0.0, diff / np.maximum(np.abs(theirs), np.abs(mine)))
-    return float(r.max(initial=0.0))
 
 
 def err(theirs: Any, mine: Any, base: float) -> float:
@@ -162,7 +156,7 @@ def test_over_a_torch_scheduler(name: str, under: str, kw: dict[str, Any]) -> No
             assert theirs[:, g].tolist() == [lr * factor(t) for t, lr in enumerate(undampened[:, g])]
             s = dampen(lrkit.create(f"torch:{under}", **kw), factor)
             assert isinstance(s, Dampened)
-            assert rel(theirs[:, g], [s(t, base=base) for t in range(n)]) <= TORCH_RTOL, (arg, g)
+            assert max_rel_diff(theirs[:, g], [s(t, base=base) for t in range(n)]) <= TORCH_RTOL, (arg, g)
             # On arrays, the factor's own difference (see RADAM_TOL), in units of the undampened lr.
             curve = lrkit.sample(s, n, base=base)
             factor_err = float(np.max(np.abs(theirs[:, g] - curve) / undampened[:, g]))

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
+from compare import rel_diff  # noqa: E402
 from transformers import SchedulerType, get_scheduler  # noqa: E402
 
 import lrkit  # noqa: E402
@@ -45,15 +46,6 @@ CONFIGS_PER_NAME = 24
 # warmup_stable_decay has nine warmup and decay type pairs to cover.
 CONFIGS_PER_WSD = 60
 STABLE_WARNING = "num_stable_steps will be used"
-
-
-def rel_diff(theirs: float, mine: float) -> float:
-    """0 for equal values; a zero only matches a zero (inf otherwise)."""
-    if theirs == mine:
-        return 0.0
-    if theirs == 0 or mine == 0:
-        return math.inf
-    return abs(theirs - mine) / max(abs(theirs), abs(mine))
 
 
 def make_optimizer(lrs: list[float], default_lr: float) -> torch.optim.Optimizer:
