@@ -17,6 +17,7 @@ from lrkit.recipes import (
     fvcore,
     megatron,
     mmengine,
+    nemo,
     pytorch_optimizer,
     pytorch_warmup,
     ultralytics,
@@ -161,6 +162,10 @@ SCHEDULES = {
     "log_ramp": lrkit.log_ramp(t_initial=7.5, start_factor=0.1),
     "log_ramp_cycles": lrkit.cycles(lrkit.log_ramp(t_initial=4), cycle_mul=2.0, cycle_limit=3),
     "exp_ramp": lrkit.exp_ramp(period=3.5),
+    # NeMo's lr policies: Megatron's form of CosineAnnealing (warmup from 0, cosine, constant tail).
+    "nemo_cosine_constant": nemo.cosine_annealing(
+        max_steps=30, warmup_steps=3, constant_steps=5, min_lr=0.01
+    ),
     "piecewise_constant": lrkit.piecewise_constant(
         boundaries=[3, 7.5, 7.5, 20], factors=[1.0, 0.5, 0.3, 0.2, 0.1]
     ),

@@ -28,6 +28,7 @@ from lrkit.recipes.detectron2 import WarmupParamScheduler
 from lrkit.recipes.keras import CosineRestarts
 from lrkit.recipes.megatron import MegatronLR, MegatronWeightDecay
 from lrkit.recipes.mmengine import Chain, CosineAnnealing, CosineRestart, PolyFloor, Window
+from lrkit.recipes.nemo import NemoPolicy
 from lrkit.recipes.pytorch_optimizer import Chebyshev, CosineWarmupRestarts, LinearWarmupDecay, Rex
 from lrkit.recipes.pytorch_warmup import Dampened, ExponentialFactor, LinearFactor, RAdamFactor
 from lrkit.recipes.timm import CurveWarmup, FloatCycles, TorchNoise
@@ -107,6 +108,21 @@ LENGTHS = {
     "inverse_time": (lrkit.inverse_time(decay_rate=0.5), None),
     "log_ramp": (lrkit.log_ramp(t_initial=7, start_factor=0.2), 7),
     "exp_ramp": (lrkit.exp_ramp(period=3), None),
+    # NeMo: min_lr past max_steps (at it where the decay ends there for every base).
+    "nemo_cosine_constant": (
+        NemoPolicy(policy="CosineAnnealing", max_steps=30, warmup_steps=3, constant_steps=5),
+        25,
+    ),
+    "nemo_linear": (
+        NemoPolicy(policy="WarmupHoldAnnealLinear", max_steps=20, warmup_steps=2, hold_steps=3, min_lr=0.01),
+        math.nextafter(20, math.inf),
+    ),
+    "nemo_poly_hold_without_hold": (
+        NemoPolicy(policy="PolynomialHoldDecayAnnealing", max_steps=20, warmup_steps=4),
+        16,
+    ),
+    "nemo_warmup_open": (NemoPolicy(policy="WarmupPolicy", warmup_steps=5), 5),
+    "nemo_noam": (NemoPolicy(policy="NoamAnnealing", d_model=512, warmup_steps=10, min_lr=1e-4), None),
     "inverse_time_flat": (lrkit.inverse_time(decay_rate=0), 0),
     "piecewise_constant": (lrkit.piecewise_constant(boundaries=[3, 8], factors=[1.0, 0.5, 0.1]), 8),
     "piecewise_constant_empty": (lrkit.piecewise_constant(boundaries=[], factors=[0.5]), 0),

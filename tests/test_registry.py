@@ -39,6 +39,7 @@ def test_every_source_is_found_by_listing_the_package():
         "lrkit",
         "megatron",
         "mmengine",
+        "nemo",
         "optax",
         "pytorch_optimizer",
         "pytorch_warmup",

@@ -402,7 +402,9 @@ def _is_tree(data: Any) -> bool:
 def _detect(data: Any, where: str) -> str | None:
     """The one format that claims ``data``; ``None`` is lrkit's own reading (and its errors)."""
     claims = [f.name for f in registry.formats().values() if f.detect(data)]
-    lrkit_claims = _is_tree(data) or (isinstance(data, Mapping) and "sched" in data)
+    # A recipe block names its recipe in "sched"; NeMo's optim section holds a mapping there.
+    recipe = isinstance(data, Mapping) and "sched" in data and not isinstance(data["sched"], Mapping)
+    lrkit_claims = _is_tree(data) or recipe
     if lrkit_claims:
         claims.insert(0, "lrkit")
     if len(claims) > 1:
