@@ -525,3 +525,26 @@ def test_a_larger_file_read_whole_points_to_key():
     with pytest.raises(ValueError, match=r"got keys \['model', 'scheduler', 'train'\]; .*key=.*'scheduler'"):
         config.read(nested)
     assert config.read(nested, key="scheduler").schedule == config.read(RECIPE).schedule
+
+
+def test_a_block_two_formats_claim_is_never_guessed(monkeypatch):
+    # DeepSpeed's block is DeepSpeed's alone; a second format claiming it makes read() refuse
+    # to choose, naming both, until format= says which.
+    block = {"type": "WarmupLR", "params": {"warmup_num_steps": 10}}
+    assert config.read(block).format == "deepspeed"
+    greedy = registry.Format("greedy", "a format claiming everything", lambda data: True, None)
+    monkeypatch.setitem(registry._FORMATS, "greedy", greedy)
+    with pytest.raises(ValueError) as info:
+        config.read(block)
+    deepspeed = registry.formats()["deepspeed"].description
+    assert str(info.value).startswith(
+        f"the config: reads as more than one format: 'deepspeed' ({deepspeed}); "
+    )
+    assert "'greedy' (a format claiming everything)" in str(info.value)
+    assert str(info.value).endswith("say which with format= (or a 'format:' key)")
+    assert config.read(block, format="deepspeed").format == "deepspeed"
+    # An lrkit tree is claimed by lrkit too: the same refusal names it first.
+    with pytest.raises(
+        ValueError, match=r"^the config: reads as more than one format: 'lrkit' \(a schedule tree"
+    ):
+        config.read(TREE)
