@@ -548,3 +548,62 @@ def test_a_block_two_formats_claim_is_never_guessed(monkeypatch):
         ValueError, match=r"^the config: reads as more than one format: 'lrkit' \(a schedule tree"
     ):
         config.read(TREE)
+
+
+# -- what a file may hold ----------------------------------------------------------------------------
+
+
+def nested_aliases(levels: int, width: int = 9) -> str:
+    """A YAML file of a few hundred bytes whose aliases stand for ``width ** levels`` values."""
+    lines = [f"l0: &l0 [{', '.join(['x'] * width)}]"]
+    for i in range(1, levels):
+        lines.append(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_nested_aliases_are_refused_at_once(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(nested_aliases(9), encoding="utf-8")  # 9 ** 9: 387 million values
+    assert path.stat().st_size < 500
+    with pytest.raises(
+        ValueError, match=r"expands to more than 100,000 values \(its aliases counted at every use\)"
+    ):
+        lrkit.load(str(path))
+    assert cli.main(["describe", "--config", str(path)]) == 2
+
+
+def test_a_recursive_alias_is_refused(tmp_path):
+    path = tmp_path / "loop.yaml"
+    path.write_text("a: &a [1, *a]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="expands to more than"):
+        config.read(str(path))
+
+
+def test_aliases_within_the_bound_read(tmp_path):
+    path = tmp_path / "shared.yaml"
+    path.write_text(
+        "base: &cos {type: cosine, t_initial: 10}\nscheduler: {type: warmup, schedule: *cos, warmup_t: 2}\n",
+        encoding="utf-8",
+    )
+    assert lrkit.load(str(path), key="scheduler") == lrkit.warmup(lrkit.cosine(t_initial=10), warmup_t=2)
+    assert config._load_yaml(nested_aliases(5), "x")["l4"][0][0][0][0] == ["x"] * 9  # 9 ** 5 values
+
+
+def test_a_file_too_large_or_endless_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "MAX_CONFIG_BYTES", 1000)
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"type": "constant", "pad": "x" * 2000}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"big\.json: larger than the 0 MiB a config may be"):
+        config.read(str(path))
+    monkeypatch.undo()
+    if Path("/dev/zero").exists():
+        with pytest.raises(ValueError, match=r"^/dev/zero: larger than the 8 MiB a config may be$"):
+            config.read("/dev/zero")
+
+
+def test_a_file_that_is_not_utf8_says_so(tmp_path):
+    path = tmp_path / "latin1.json"
+    text = '{"type": "constant", "note": "caf\xe9"}'
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(ValueError, match=rf"latin1\.json: not UTF-8 text \(byte {text.index(chr(0xE9))}\)"):
+        config.read(str(path))

@@ -180,16 +180,68 @@ class Spec:
         return "timm train.py settings"
 
 
+#: The most a config file may hold: schedules are a few hundred bytes, and a file of any size
+#: (``/dev/zero``) would otherwise be read until memory runs out.
+MAX_CONFIG_BYTES = 8 * 2**20
+#: The most values a YAML file may expand to, its aliases counted at every use: 400 bytes of
+#: nested aliases (``&a [...]``, ``[*a, *a, ...]``) otherwise stand for billions of them.
+MAX_CONFIG_NODES = 100_000
+
+
 def _read_file(path: str | os.PathLike[str]) -> Any:
-    with open(path, encoding="utf-8") as file:
-        text = file.read()
+    with open(path, "rb") as file:
+        raw = file.read(MAX_CONFIG_BYTES + 1)
+    if len(raw) > MAX_CONFIG_BYTES:
+        limit = MAX_CONFIG_BYTES // 2**20
+        raise ValueError(f"{os.fspath(path)}: larger than the {limit} MiB a config may be")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{os.fspath(path)}: not UTF-8 text (byte {error.start})") from None
     if str(path).endswith((".yaml", ".yml")):
-        try:
-            import yaml
-        except ImportError:
-            raise ImportError(f"reading {path} needs PyYAML: pip install pyyaml") from None
-        return yaml.safe_load(text)
+        return _load_yaml(text, os.fspath(path))
     return json.loads(text)
+
+
+def _load_yaml(text: str, where: str) -> Any:
+    """``yaml.safe_load(text)``, refused when its aliases expand past :data:`MAX_CONFIG_NODES`.
+
+    The node graph is composed first and its expanded size counted once per distinct node
+    (an alias's size is its anchor's), so the count costs what the file's size does.
+    """
+    try:
+        import yaml
+    except ImportError:
+        raise ImportError(f"reading {where} needs PyYAML: pip install pyyaml") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        sizes: dict[int, int] = {}
+
+        def size(n: Any) -> int:
+            known = sizes.get(id(n))
+            if known is not None:
+                return known
+            sizes[id(n)] = MAX_CONFIG_NODES + 1  # a node inside itself (a recursive alias) is too big
+            if isinstance(n, yaml.SequenceNode):
+                total = 1 + sum(size(child) for child in n.value)
+            elif isinstance(n, yaml.MappingNode):
+                total = 1 + sum(size(k) + size(x) for k, x in n.value)
+            else:
+                total = 1
+            sizes[id(n)] = total = min(total, MAX_CONFIG_NODES + 1)
+            return total
+
+        if size(node) > MAX_CONFIG_NODES:
+            raise ValueError(
+                f"{where}: expands to more than {MAX_CONFIG_NODES:,} values (its aliases counted at "
+                "every use): no schedule needs that many"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def _plain(data: Any) -> Any:
