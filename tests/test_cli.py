@@ -701,3 +701,71 @@ def test_every_command_reads_a_file_as_load_does(tmp_path, command):
         _, (source,) = cli._sources(cli._parser(), [command, "--config", str(path), *argv])
         assert source.schedule == lrkit.load(str(path))
         assert source.t_end == t_end
+
+
+# -- long tables stream ----------------------------------------------------------------------------
+
+
+def test_a_table_streams_what_json_dumps_would_write(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_CHUNK", 7)  # several chunks, one row past the last full one
+    out = ok(
+        capsys,
+        "table",
+        "--sched",
+        "cosine",
+        "--epochs",
+        "50",
+        "--updates-per-epoch",
+        "3",
+        "--per",
+        "update",
+        "--json",
+        "-",
+    )
+    rows = json.loads(out)
+    assert len(rows) == 150 and rows[0] == {"update": 0, "epoch": 0.0, "lr": rows[0]["lr"]}
+    assert out == json.dumps(rows, indent=1) + "\n"
+    monkeypatch.undo()
+    assert out == ok(
+        capsys,
+        "table",
+        "--sched",
+        "cosine",
+        "--epochs",
+        "50",
+        "--updates-per-epoch",
+        "3",
+        "--per",
+        "update",
+        "--json",
+        "-",
+    )
+
+
+def test_a_table_past_the_row_limit_is_refused_at_once(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "MAX_TABLE_ROWS", 1000)
+    code, out, err = run(
+        capsys,
+        "table",
+        "--sched",
+        "cosine",
+        "--epochs",
+        "101",
+        "--updates-per-epoch",
+        "10",
+        "--per",
+        "update",
+    )
+    assert code == 2 and out == ""
+    assert err == (
+        "lrkit: error: the table would have 1,010 rows; lrkit table writes at most 1,000 "
+        "(check --epochs and --updates-per-epoch)\n"
+    )
+
+
+def test_a_value_no_table_holds_is_named():
+    nan_after = lrkit.from_callable(lambda t: 1.0 if t < 3 else math.nan)
+    source = cli._Source("x", nan_after, "epoch", 5, 1, 0.1, None)
+    rows = cli._rows(source, False, 5, cli._sample_times(source, False)[1])
+    with pytest.raises(cli.UsageError, match=r"^the lr at row 3 \(epoch 3\) is nan: no table holds it$"):
+        list(cli._json_lines(rows))

@@ -528,12 +528,30 @@ def _marks(sources: list[_Source], t_end: float) -> dict[float, str]:
 
 
 def _samples(source: _Source, per_update: bool) -> tuple[np.ndarray, np.ndarray]:
-    per = source.updates_per_epoch if (source.unit == "update" or per_update) else 1
+    count, times = _sample_times(source, per_update)
+    epochs, t = times(0, count)
+    return epochs, np.asarray(source.schedule(t, source.base), dtype=np.float64)
+
+
+def _sample_times(source: _Source, per_update: bool) -> tuple[int, Any]:
+    """How many samples the source's run has, and ``times(i, j)``: samples ``i`` to ``j`` as
+    ``(epochs, schedule times)``, so a long run is evaluated a slice at a time."""
     if source.unit == "update":
-        t = np.arange(math.ceil(source.t_end), dtype=np.float64)
-        return t / source.updates_per_epoch, np.asarray(source.schedule(t, source.base), dtype=np.float64)
-    t = np.arange(math.ceil(source.t_end * per), dtype=np.float64) / per
-    return t, np.asarray(source.schedule(t, source.base), dtype=np.float64)
+        count = math.ceil(source.t_end)
+
+        def updates(i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+            t = np.arange(i, j, dtype=np.float64)
+            return t / source.updates_per_epoch, t
+
+        return count, updates
+    per = source.updates_per_epoch if per_update else 1
+    count = math.ceil(source.t_end * per)
+
+    def epochs(i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+        t = np.arange(i, j, dtype=np.float64) / per
+        return t, t
+
+    return count, epochs
 
 
 _PLAIN_MARKERS = ("hd", "dot", "x", "+", "*")
@@ -578,45 +596,92 @@ def _terminal_plot(sources: list[_Source], t_end: float, args: argparse.Namespac
     print(canvas)
 
 
+#: The most rows ``lrkit table`` writes: rows are streamed, so memory is not the bound, but a
+#: table past this is a typo in --epochs (hours of output), not a table anyone reads.
+MAX_TABLE_ROWS = 100_000_000
+_CHUNK = 65_536  # rows evaluated at a time: one array of times, not one per row
+
+
 def _table(args: argparse.Namespace, source: _Source) -> None:
     per_update = args.per == "update"
     if per_update and source.updates_per_epoch == 1 and source.unit == "epoch" and not args.updates_per_epoch:
         raise UsageError("--per update needs --updates-per-epoch")
-    epochs, values = _samples(source, per_update)
-    rows = []
-    for i, (epoch, value) in enumerate(zip(epochs.tolist(), values.tolist(), strict=True)):
-        row: dict[str, Any] = {"epoch": epoch if per_update or source.unit == "update" else int(epoch)}
-        if per_update or source.unit == "update":
-            row = {"update": i, **row}
-        if not source.epochs_known:
-            del row["epoch"]
-        row["lr"] = value
-        rows.append(row)
+    count, times = _sample_times(source, per_update)
+    if count > MAX_TABLE_ROWS:
+        raise UsageError(
+            f"the table would have {count:,} rows; lrkit table writes at most {MAX_TABLE_ROWS:,} "
+            "(check --epochs and --updates-per-epoch)"
+        )
+    names = ["update"] if per_update or source.unit == "update" else []
+    names += ["epoch", "lr"] if source.epochs_known else ["lr"]
+    rows = _rows(source, per_update, count, times)
     if args.json:
-        _write(args.json, json.dumps(rows, indent=1) + "\n")
+        _stream(args.json, _json_lines(rows))
     elif args.csv:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["epoch", "lr"])
-        writer.writeheader()
-        writer.writerows(rows)
-        _write(args.csv, buffer.getvalue())
+        _stream(args.csv, _csv_lines(names, rows))
     else:
-        names = list(rows[0]) if rows else ["epoch", "lr"]
-        print("  ".join(f"{n:>12}" for n in names))
-        for row in rows:
-            print("  ".join(f"{row[n]:>12.6g}" if n == "lr" else f"{row[n]:>12g}" for n in names))
+        _stream("-", _text_lines(names, rows), announce=False)
 
 
-def _write(path: str, text: str) -> None:
+def _rows(source: _Source, per_update: bool, count: int, times: Any) -> Any:
+    """Every row of the table as a dict, evaluated a chunk at a time."""
+    whole_epochs = not (per_update or source.unit == "update")
+    for first in range(0, count, _CHUNK):
+        epochs, t = times(first, min(first + _CHUNK, count))
+        values = np.asarray(source.schedule(t, source.base), dtype=np.float64)
+        for i, (epoch, value) in enumerate(zip(epochs.tolist(), values.tolist(), strict=True), first):
+            if not math.isfinite(value):
+                raise UsageError(f"the lr at row {i} (epoch {epoch:g}) is {value}: no table holds it")
+            row: dict[str, Any] = {"update": i} if not whole_epochs else {}
+            if source.epochs_known:
+                row["epoch"] = int(epoch) if whole_epochs else epoch
+            row["lr"] = value
+            yield row
+
+
+def _json_lines(rows: Any) -> Any:
+    # As json.dumps(rows, indent=1) writes the whole list, one row at a time (strict JSON).
+    yield "["
+    empty = True
+    for row in rows:
+        yield ("\n " if empty else ",\n ") + json.dumps(row, indent=1, allow_nan=False).replace("\n", "\n ")
+        empty = False
+    yield "]\n" if empty else "\n]\n"
+
+
+def _csv_lines(names: list[str], rows: Any) -> Any:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=names)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+        if buffer.tell() > 1 << 16:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _text_lines(names: list[str], rows: Any) -> Any:
+    yield "  ".join(f"{n:>12}" for n in names) + "\n"
+    for row in rows:
+        yield "  ".join(f"{row[n]:>12.6g}" if n == "lr" else f"{row[n]:>12g}" for n in names) + "\n"
+
+
+def _stream(path: str, pieces: Any, announce: bool = True) -> None:
+    """Write ``pieces`` to ``path`` (``-``: standard output) as they come."""
     if path == "-":
-        sys.stdout.write(text)
+        for piece in pieces:
+            sys.stdout.write(piece)
         return
     try:
         with open(path, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
+            for piece in pieces:
+                file.write(piece)
     except OSError as error:
         raise UsageError(f"cannot write {path!r}: {error.strerror}") from None
-    print(path)
+    if announce:
+        print(path)
 
 
 def _describe(source: _Source) -> list[str]:
