@@ -729,3 +729,15 @@ def test_the_exp_ramp_is_pytorch_warmups_exponential_warmup():
         ramp = lrkit.shift(lrkit.exp_ramp(period=period), by=-1)
         for step in range(3 * period):
             assert warmup.warmup_factor(step, period) == pytest.approx(ramp(step), rel=1e-15, abs=0)
+
+
+def test_a_giant_integer_exponent_is_no_exact_power():
+    # 10 ** (2 ** 63) as an exact integer would never finish; as a float it overflows at once.
+    for shape in (
+        lrkit.cosine(t_initial=10, k_decay=2**63),
+        lrkit.poly(t_initial=10, power=1, k_decay=2**63),
+    ):
+        assert shape.k_decay == float(2**63)
+        with pytest.raises(OverflowError):
+            shape(0.5)
+    assert lrkit.cosine(t_initial=10, k_decay=2).k_decay == 2  # small ones stay as written

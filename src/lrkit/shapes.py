@@ -270,7 +270,7 @@ class Cosine(FiniteShape):
     def __post_init__(self) -> None:
         _check_length(self)
         _set(self, "lr_min", v.real_or_int("lr_min", self.lr_min, minimum=0.0))
-        _set(self, "k_decay", _positive("k_decay", self.k_decay))
+        _set(self, "k_decay", _exponent("k_decay", self.k_decay))
 
     def _curve(self, xp: Any, t: Any, length: Any, base: Any) -> Any:
         k = self.k_decay
@@ -379,7 +379,7 @@ class Poly(FiniteShape):
         _check_length(self)
         _set(self, "power", _positive("power", self.power))
         _set(self, "lr_min", v.real_or_int("lr_min", self.lr_min, minimum=0.0))
-        _set(self, "k_decay", _positive("k_decay", self.k_decay))
+        _set(self, "k_decay", _exponent("k_decay", self.k_decay))
 
     def _curve(self, xp: Any, t: Any, length: Any, base: Any) -> Any:
         k = self.k_decay
@@ -1006,6 +1006,17 @@ def _map(fn: Callable[[float], float], xp: Any, t: Any, owner: Schedule) -> Any:
 
 def _check_length(schedule: Schedule) -> None:
     _set(schedule, "t_initial", _positive("t_initial", schedule.t_initial))
+
+
+def _exponent(name: str, value: Any) -> int | float:
+    """A positive exponent; an integer one past 1024 as a float.
+
+    ``t_initial ** k`` of two integers is computed exactly, which for ``k = 2 ** 63`` is a number
+    of quintillions of digits (the process hangs); as a float it overflows at once, as any
+    power past ``2 ** 1024`` of a length of 2 or more must.
+    """
+    value = _positive(name, value)
+    return float(value) if isinstance(value, int) and value > 1024 else value
 
 
 def _positive(name: str, value: Any) -> int | float:
