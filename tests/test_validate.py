@@ -417,3 +417,34 @@ def test_flag_and_choice_checks():
     assert v.choice("c", "a", ("a", "b")) == "a"
     with pytest.raises(ValueError, match="c must be one of 'a', 'b'; got 'A'"):
         v.choice("c", "A", ("a", "b"))
+
+
+# -- kinds that convert but are mistakes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [np.bool_(True), np.complex128(3 + 4j), 3 + 4j], ids=repr)
+def test_a_numpy_bool_or_a_complex_is_no_number(bad):
+    with pytest.raises(TypeError, match=r"^t_initial must be a number, got "):
+        lrkit.cosine(t_initial=bad)
+
+
+@pytest.mark.parametrize("t", [np.complex128(3 + 4j), np.array([1 + 2j, 3.0])], ids=["scalar", "array"])
+def test_a_complex_time_is_refused_not_truncated(t):
+    with pytest.raises(TypeError, match=r"^t must be (a )?real numbers?, got "):
+        lrkit.cosine(t_initial=10)(t)
+
+
+def test_torch_bools_and_complex_are_refused_too():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"^cycle_mul must be a number, got tensor\(True\)"):
+        lrkit.cycles(lrkit.cosine(t_initial=10), cycle_mul=torch.tensor(True))
+    with pytest.raises(TypeError, match=r"^t must be real numbers, got an array of dtype torch.complex64"):
+        lrkit.cosine(t_initial=10)(torch.tensor([1 + 2j]))
+    assert lrkit.cosine(t_initial=torch.tensor(10)) == lrkit.cosine(t_initial=10)
+
+
+def test_a_bare_schedule_is_no_child():
+    with pytest.raises(
+        TypeError, match=r"^schedule must be an lrkit schedule \(a shape or a combinator\), got Schedule\(\)$"
+    ):
+        lrkit.warmup(lrkit.Schedule(), warmup_t=2)

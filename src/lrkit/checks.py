@@ -107,7 +107,11 @@ def renamed(**names: str) -> Iterator[None]:
 
 def _reject_non_number(name: str, value: Any) -> None:
     # bool is an int subclass and str converts with float(); both are almost always mistakes.
-    if isinstance(value, (bool, str, bytes)) or value is None:
+    # NumPy's and torch's bools and complex numbers convert too (a complex losing its imaginary
+    # part with only a warning), so their dtype is looked at as well.
+    dtype = str(getattr(value, "dtype", ""))
+    kind_mistaken = "bool" in dtype or "complex" in dtype
+    if isinstance(value, (bool, str, bytes, complex)) or value is None or kind_mistaken:
         raise wrong_type(name, f"must be a number, got {value!r}")
 
 

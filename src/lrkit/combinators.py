@@ -7,6 +7,7 @@ through :meth:`~lrkit.Schedule.to_dict`. Inner schedules always see a local time
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Sequence
 from itertools import pairwise
@@ -63,8 +64,11 @@ __all__ = [
 
 
 def _check_schedule(name: str, value: Any) -> Schedule:
-    if not isinstance(value, Schedule):
-        raise v.wrong_type(name, f"must be an lrkit schedule, got {value!r}")
+    # A bare Schedule() (or a subclass that is no node) has no formula: refused here, not when
+    # the schedule holding it is first evaluated or printed.
+    if not isinstance(value, Schedule) or not dataclasses.is_dataclass(value):
+        shown = f"{type(value).__name__}()" if isinstance(value, Schedule) else repr(value)
+        raise v.wrong_type(name, f"must be an lrkit schedule (a shape or a combinator), got {shown}")
     return value
 
 

@@ -358,6 +358,9 @@ def _scalar_time(t: Any) -> float | None:
     """``t`` as a Python float if it is a scalar (Python, NumPy or 0-d convertible), else None."""
     if isinstance(t, (bool, np.bool_)):
         raise TypeError(f"t must be a number or an array of numbers, got {t!r}")
+    if isinstance(t, (complex, np.complexfloating)):
+        # float() of a NumPy complex drops the imaginary part with only a warning.
+        raise TypeError(f"t must be a real number, got {t!r}")
     if isinstance(t, numbers.Real) or isinstance(t, np.generic):
         try:
             return float(operator.index(t))
@@ -487,8 +490,8 @@ def _evaluate(schedule: Schedule, t: Any, base: Any) -> Any:
         xp = _namespace(t)
         if xp is None:
             raise TypeError(f"t must be a number or an array, got {type(t).__name__}: {t!r}")
-        if xp.isdtype(t.dtype, "bool"):
-            raise TypeError(f"t must be numbers, got an array of dtype {t.dtype}")
+        if xp.isdtype(t.dtype, "bool") or xp.isdtype(t.dtype, "complex floating"):
+            raise TypeError(f"t must be real numbers, got an array of dtype {t.dtype}")
         dtype = _float_dtype(xp, t)
         if t.dtype != dtype:
             t = xp.astype(t, dtype)
