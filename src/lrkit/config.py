@@ -28,11 +28,14 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from lrkit import checks, duration
+import numpy as np
+
+from lrkit import checks, duration, tree
+from lrkit.combinators import Stairs
 from lrkit.recipes import registry
 from lrkit.recipes import timm as timm_recipes
 from lrkit.recipes.registry import Recipe
-from lrkit.schedule import Schedule, from_dict
+from lrkit.schedule import _FINDERS, _REGISTRY, Schedule, from_dict
 
 __all__ = [
     "Spec",
@@ -380,7 +383,7 @@ def _times(data: dict[str, Any], unit: str, epoch_length: int | None) -> dict[st
     A top-level ``duration`` is the run's length, which ``dur`` fractions are of; it is read
     first and is not passed on.
     """
-    if not any(duration.is_time_string(x) for x in _leaves(data)) and "duration" not in data:
+    if not _has_times(data):
         return data
     data = dict(data)
     run = data.pop("duration", None)
@@ -408,6 +411,11 @@ def _times(data: dict[str, Any], unit: str, epoch_length: int | None) -> dict[st
     return convert(data, "")
 
 
+def _has_times(data: Mapping[str, Any]) -> bool:
+    """Whether a block has a ``duration`` or a time string anywhere in it."""
+    return "duration" in data or any(duration.is_time_string(x) for x in _leaves(data))
+
+
 def _leaves(node: Any) -> list[Any]:
     if isinstance(node, Mapping):
         return [leaf for x in node.values() for leaf in _leaves(x)]
@@ -418,7 +426,7 @@ def _leaves(node: Any) -> list[Any]:
 
 def _recipe_times(name: Any, arguments: dict[str, Any], epoch_length: int | None) -> dict[str, Any]:
     """A recipe's arguments with their time strings in the unit the recipe counts."""
-    if "duration" not in arguments and not any(duration.is_time_string(x) for x in _leaves(arguments)):
+    if not _has_times(arguments):
         return arguments
     units = {r.unit for r in recipes(name)} if isinstance(name, str) else set()
     if len(units) != 1:
@@ -442,8 +450,6 @@ def _is_tree(data: Any) -> bool:
     """A block that :meth:`~lrkit.Schedule.to_dict` could have written: a ``type`` lrkit knows."""
     if not isinstance(data, Mapping) or not isinstance(data.get("type"), str):
         return False
-    from lrkit.schedule import _FINDERS, _REGISTRY
-
     name = data["type"]
     if name not in _REGISTRY:
         for finder in _FINDERS:
@@ -593,11 +599,6 @@ def export(
     >>> export(s, "transformers")
     {'lr_scheduler_type': 'linear', 'warmup_steps': 10, 'max_steps': 100}
     """
-    import numpy as np
-
-    from lrkit import checks, tree
-    from lrkit.combinators import Stairs
-
     targets = registry.exports()
     if to not in targets:
         raise ValueError(f"to must be one of {', '.join(map(repr, targets))}, got {to!r}")
@@ -672,8 +673,6 @@ def export(
 
 def _foreign_parts(schedule: Schedule, exporter: registry.Export, to: str) -> str:
     """The nodes of ``schedule`` that no schedule of ``to`` is built from (noise, a user's function)."""
-    from lrkit import tree
-
     if not exporter.nodes:
         return ""
     foreign = [visit.node for visit in tree.walk(schedule) if visit.node.name not in exporter.nodes]
