@@ -343,8 +343,17 @@ class _Cycle:
         return n < total, decay
 
     @property
-    def _cycle_length(self) -> float:
-        return self._sizes[2] + 1
+    def _decay_rate(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def _decays(self) -> bool:
+        return not (math.isclose(self.decay_step_size, 0) or math.isclose(self._decay_rate, 0))
+
+    @property
+    def length(self) -> float | None:
+        # The cycle, and the update DeepSpeed first writes after it; a decay never settles.
+        return None if self._decays else self._sizes[2] + 1
 
     def marks(self, until: float) -> Iterator[tuple[float, str]]:
         first, _, total = self._sizes
@@ -386,12 +395,8 @@ class DeepSpeedOneCycle(_Cycle, Schedule):
         _check_cycle(self)
 
     @property
-    def _decays(self) -> bool:
-        return not (math.isclose(self.decay_step_size, 0) or math.isclose(self.decay_lr_rate, 0))
-
-    @property
-    def length(self) -> float | None:
-        return None if self._decays else self._cycle_length
+    def _decay_rate(self) -> float:
+        return self.decay_lr_rate
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         low, high = self.cycle_min_lr, self.cycle_max_lr
@@ -434,12 +439,8 @@ class DeepSpeedOneCycleMomentum(_Cycle, Schedule):
         _check_cycle(self)
 
     @property
-    def _decays(self) -> bool:
-        return not (math.isclose(self.decay_step_size, 0) or math.isclose(self.decay_mom_rate, 0))
-
-    @property
-    def length(self) -> float | None:
-        return None if self._decays else self._cycle_length
+    def _decay_rate(self) -> float:
+        return self.decay_mom_rate
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         low, high = self.cycle_min_mom, self.cycle_max_mom
