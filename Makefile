@@ -53,7 +53,7 @@ test: lint
 # no framework, no PyYAML): what needs them skips, and the core's tests must pass.
 $(CORE_VENV)/.deps: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(CORE_VENV)
-	$(CORE_PY) -m pip --disable-pip-version-check install -q $(CONSTRAINTS) -e . "pytest>=7" "hypothesis>=6"
+	$(CORE_PY) -m pip --disable-pip-version-check install -q $(CONSTRAINTS) -e . "pytest>=7" "hypothesis>=6" "pytest-timeout>=2.3"
 	touch $@
 
 test-core: $(CORE_VENV)/.deps

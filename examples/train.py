@@ -6,6 +6,7 @@
     python examples/train.py --sched-on-updates      # the lr changes every update
     python examples/train.py --find-lr               # LR range test first, train at its suggestion
     python examples/train.py --resume out/train/checkpoint-6.pt   # continue exactly
+    python examples/train.py --resume                # from the newest good checkpoint in out/train/
 
 The data are the 1797 8x8 images bundled with scikit-learn (no download), split 80/20 with a
 fixed seed. The scheduler is what timm's ``create_scheduler`` builds from the same flags
@@ -16,12 +17,21 @@ every epoch end, the metric being the test top-1 accuracy (a plateau schedule de
 Into ``--output`` it writes ``checkpoint-<N>.pt`` after epoch N (model, optimizer, scheduler,
 epoch, and the history so far), ``history.json`` (lr and loss of every update, accuracy of
 every epoch), ``train.png`` (lr and loss per update) and, with ``--find-lr``, ``find_lr.png``.
+
+Checkpoints and the history are saved atomically (:func:`save_atomically`): a run killed at any
+moment, in the middle of a save included, leaves each file as it was before that save or as it
+is after it, never empty or torn. ``--resume`` takes a checkpoint or a directory (``--output``
+when no path is given); it skips a file it cannot read whole, saying which and why, and continues
+from the newest good checkpoint.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -42,6 +52,17 @@ from lrkit.torch import find_lr
 # The LR range test's sweep: wide enough to start where nothing happens and end in divergence.
 FIND_LR_START, FIND_LR_END, FIND_LR_STEPS = 1e-5, 10.0, 100
 
+CHECKPOINT_NAME = re.compile(r"checkpoint-([0-9]+)\.pt")
+# What save_atomically writes before the rename: a file of this name is a save that was cut short.
+LEFTOVER_NAME = re.compile(r"\.(checkpoint-[0-9]+\.pt|history\.json)\.[0-9]+\.tmp")
+CHECKPOINT_KEYS = ("model", "optimizer", "scheduler", "epoch", "history")
+# "--resume" with no path: the newest good checkpoint in --output.
+RESUME_FROM_OUTPUT = object()
+# A test hook (tests/test_example.py): "checkpoint-2.pt:mid-write" stops the save of that file at
+# that moment (mid-write, before-replace or after-replace) until stdin closes, so that the test's
+# SIGKILL lands there however fast or slow the machine is.
+HOLD_IN_SAVE = os.environ.get("LRKIT_EXAMPLE_HOLD_IN_SAVE", "")
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """timm's scheduler flags (with defaults sized for this data set) and the training flags."""
@@ -56,7 +77,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     group.add_argument("--batch-size", type=int, default=64, help="batch size (default: 64)")
     group.add_argument("--seed", type=int, default=0, help="seed of the split, init and shuffles")
     group.add_argument("--output", type=Path, default=Path("out/train"), metavar="DIR", help="output dir")
-    group.add_argument("--resume", type=Path, default=None, metavar="PATH", help="checkpoint to continue")
+    group.add_argument(
+        "--resume",
+        type=Path,
+        nargs="?",
+        const=RESUME_FROM_OUTPUT,
+        default=None,
+        metavar="PATH",
+        help="continue from this checkpoint, or from the newest good one in this directory "
+        "(default: in --output)",
+    )
     group.add_argument(
         "--find-lr", action="store_true", help="run an LR range test first and train at its suggestion"
     )
@@ -65,7 +95,169 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.find_lr and args.resume:
         # The resumed optimizer already holds the lr of the run it continues.
         parser.error("--find-lr and --resume do not go together")
+    if args.resume is RESUME_FROM_OUTPUT:
+        args.resume = args.output
     return args
+
+
+def _hold(path: Path, phase: str) -> None:
+    """The test hook: wait at this moment of the save of ``path`` for a SIGKILL (or stdin's end)."""
+    if HOLD_IN_SAVE == f"{path.name}:{phase}":
+        print(f"holding in the save of {path.name} ({phase})", flush=True)
+        sys.stdin.read()
+        sys.exit(3)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable, where the platform can (POSIX; not Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # Windows cannot open a directory
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # and some file systems refuse to sync one: the rename is still atomic
+        pass
+    finally:
+        os.close(fd)
+
+
+def save_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data``: a kill or a crash at any moment leaves the old file or the new one.
+
+    The bytes go to a temporary file beside ``path`` (the same file system, so the rename cannot
+    turn into a copy), are flushed and ``fsync``ed, and only then renamed over ``path`` with
+    ``os.replace``, which is atomic; the directory is synced last so that the rename survives a
+    power cut too. A save that fails removes its temporary file; one that is killed leaves it,
+    named ``.<name>.<pid>.tmp``, for :func:`find_checkpoint` to remove.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as file:
+            # In two halves so that the test hook can stop the save in the middle of the file.
+            half = len(data) // 2
+            file.write(data[:half])
+            file.flush()
+            _hold(path, "mid-write")
+            file.write(data[half:])
+            file.flush()
+            os.fsync(file.fileno())
+        _hold(path, "before-replace")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _hold(path, "after-replace")
+    _fsync_directory(path.parent)
+
+
+def _one_line(error: BaseException, limit: int = 200) -> str:
+    """``error`` as one line of at most ``limit`` characters: an exception's text can be anything."""
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """The checkpoint in ``path``; ``ValueError`` saying why when it is not one this script wrote whole."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise ValueError(f"cannot be read ({_one_line(error)})") from None
+    if size == 0:
+        raise ValueError("empty (0 bytes)")
+    try:
+        # weights_only: a checkpoint is data; one that would run code is refused like a torn one.
+        checkpoint = torch.load(path, weights_only=True)
+    # A torn file fails in many ways (EOFError, RuntimeError from the zip reader, UnpicklingError,
+    # ...); which one does not matter here, only that the file is not a whole checkpoint.
+    except Exception as error:
+        raise ValueError(f"truncated or corrupt, {size} bytes ({_one_line(error)})") from None
+    if not isinstance(checkpoint, dict) or not all(key in checkpoint for key in CHECKPOINT_KEYS):
+        raise ValueError(f"not a checkpoint of this script (it has no {', '.join(CHECKPOINT_KEYS)})")
+    epoch, history = checkpoint["epoch"], checkpoint["history"]
+    if type(epoch) is not int or epoch < 1:
+        raise ValueError("not a checkpoint of this script (its epoch is not a positive integer)")
+    if not (
+        isinstance(history, dict)
+        and all(isinstance(history.get(key), list) for key in ("lr", "loss", "epochs"))
+        and len(history["epochs"]) == epoch
+    ):
+        raise ValueError(f"not a checkpoint of this script (its history does not end at epoch {epoch})")
+    return checkpoint
+
+
+def _remove_leftovers(directory: Path) -> None:
+    """Remove the temporary files of saves that were cut short, one line each."""
+    for path in sorted(directory.iterdir()):
+        if LEFTOVER_NAME.fullmatch(path.name):
+            # Never resumed from, even when whole: it was not renamed into place, so it is not
+            # known to be whole. The save it belongs to is done again after the resume.
+            try:
+                path.unlink()
+                done = "removed"
+            except OSError as error:
+                done = f"not removed: {_one_line(error)}"
+            print(f"skipping {path}: left over from a save that was cut short ({done})", file=sys.stderr)
+
+
+def find_checkpoint(path: Path) -> tuple[Path, dict[str, Any]]:
+    """The checkpoint to resume from, and its path: ``path`` itself, or the newest good one in it.
+
+    ``path`` is a checkpoint or a directory of ``checkpoint-<N>.pt``. A file that cannot be read
+    whole (empty, truncated, corrupt, not written by this script) is skipped with a one-line
+    message naming it and why, and the next older ``checkpoint-<N>.pt`` in the same directory
+    is tried; temporary files of saves that were cut short are removed, saying so. Exits with an
+    error when no good checkpoint is found.
+    """
+    if path.is_dir():
+        directory, named = path, None
+    elif path.exists():
+        directory, named = path.parent, path
+    else:
+        sys.exit(f"cannot resume: {path} does not exist")
+    _remove_leftovers(directory)
+    numbered = sorted(
+        (int(match[1]), file)
+        for file in directory.iterdir()
+        if (match := CHECKPOINT_NAME.fullmatch(file.name)) and file.is_file()
+    )
+    if named is None:
+        candidates = [file for _, file in reversed(numbered)]
+    else:
+        match = CHECKPOINT_NAME.fullmatch(named.name)
+        older = [file for number, file in reversed(numbered) if match and number < int(match[1])]
+        candidates = [named, *older]
+    for candidate in candidates:
+        try:
+            return candidate, read_checkpoint(candidate)
+        except ValueError as why:
+            print(f"skipping {candidate}: {why}", file=sys.stderr)
+    # An error, not a fresh start: whoever asked for --resume expects the run to continue, and a
+    # fresh run would silently cost the whole run again and write over the files skipped above,
+    # which may be worth a look. Without --resume the run starts afresh.
+    found = f"{len(candidates)} skipped" if candidates else "none found"
+    sys.exit(
+        f"cannot resume: no good checkpoint in {directory} ({found}); run without --resume to start afresh"
+    )
+
+
+def resume_history(path: Path, history: dict[str, Any], source: Path) -> None:
+    """Rewrite the ``history.json`` at ``path`` from the resumed checkpoint's ``history``.
+
+    The file may be behind the checkpoint or ahead of it (when a newer checkpoint was skipped),
+    or torn by an older, non-atomic save: a corrupt one is skipped with a message, and in every
+    case it is written again to match the run as it continues.
+    """
+    if path.exists():
+        try:
+            if not isinstance(json.loads(path.read_bytes()), dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError, RecursionError) as error:
+            print(
+                f"skipping {path}: not a history ({_one_line(error)}); rewritten from {source}",
+                file=sys.stderr,
+            )
+    save_atomically(path, json.dumps(history, indent=1).encode())
 
 
 def load_data(seed: int) -> tuple[TensorDataset, TensorDataset]:
@@ -201,16 +393,25 @@ def main(argv: list[str] | None = None) -> float:
         "epochs": [],
     }
     if args.resume:
-        checkpoint = torch.load(args.resume, weights_only=True)
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
-        if scheduler is not None:
-            # timm's train.py re-steps the scheduler to start_epoch because timm saves no
-            # scheduler state; lrkit's state (plateau counters included) is exact, so load it.
-            scheduler.load_state_dict(checkpoint["scheduler"])
+        checkpoint_path, checkpoint = find_checkpoint(args.resume)
+        try:
+            model.load_state_dict(checkpoint["model"])
+            optimizer.load_state_dict(checkpoint["optimizer"])
+            if scheduler is not None:
+                # timm's train.py re-steps the scheduler to start_epoch because timm saves no
+                # scheduler state; lrkit's state (plateau counters included) is exact, so load it.
+                scheduler.load_state_dict(checkpoint["scheduler"])
+        # A whole checkpoint that does not fit (another model, other flags): an older one of the
+        # same run would not fit either, so this is the user's to fix, not a file to skip.
+        except (RuntimeError, ValueError, TypeError, KeyError, AttributeError) as error:
+            sys.exit(
+                f"cannot resume from {checkpoint_path}: {_one_line(error, limit=500)}; "
+                "resume with the flags of the run that wrote it"
+            )
         start_epoch = checkpoint["epoch"]
         history = checkpoint["history"]
-        print(f"resumed from {args.resume} after epoch {start_epoch}")
+        resume_history(args.output / "history.json", history, checkpoint_path)
+        print(f"resumed from {checkpoint_path} after epoch {start_epoch}")
 
     show_progress = not args.no_progress and sys.stderr.isatty()
     for epoch in range(start_epoch, num_epochs):
@@ -247,18 +448,19 @@ def main(argv: list[str] | None = None) -> float:
             f"epoch {epoch + 1:3d}/{num_epochs}  lr {history['lr'][-1]:.3e}  "
             f"train loss {mean_loss:.4f}  test acc {accuracy:6.2f}%"
         )
-        checkpoint_path = args.output / f"checkpoint-{epoch + 1}.pt"
-        torch.save(
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": None if scheduler is None else scheduler.state_dict(),
-                "epoch": epoch + 1,
-                "history": history,
-            },
-            checkpoint_path,
-        )
-        (args.output / "history.json").write_text(json.dumps(history, indent=1))
+        state = {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": None if scheduler is None else scheduler.state_dict(),
+            "epoch": epoch + 1,
+            "history": history,
+        }
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        # The checkpoint first: a kill between the two leaves a history one epoch behind it,
+        # which a resume rewrites from the checkpoint's own history.
+        save_atomically(args.output / f"checkpoint-{epoch + 1}.pt", buffer.getvalue())
+        save_atomically(args.output / "history.json", json.dumps(history, indent=1).encode())
 
     accuracy = evaluate(model, test_data)
     plot_path = args.output / "train.png"

@@ -1,13 +1,14 @@
 """The training process that ``test_resume.py`` starts, kills and resumes.
 
-``python resume_child.py KIND RUN_DIR [--resume] [--hold-at STEP]`` trains a tiny model for
-``KINDS[KIND].steps`` steps under one lrkit driver. After every step it appends the lr and
+``python resume_child.py KIND RUN_DIR [--resume] [--hold-at STEP [--in-save MOMENT]]`` trains a
+tiny model for ``KINDS[KIND].steps`` steps under one lrkit driver. After every step it appends the lr and
 momentum of every param group that step used (as ``float.hex``, so the parent compares bits,
 not rounded decimals) to ``RUN_DIR/log.jsonl``, flushed at once so the parent can follow it,
 and every ``KINDS[KIND].every`` steps it saves
-``{"model", "optimizer", "scheduler", "step"}`` to ``RUN_DIR/ckpt.pt`` (written aside, then
-``os.replace``d: a kill leaves the previous checkpoint or the new one, never a torn file). A
-finished run appends a last ``{"final": ...}`` line with the model's weights.
+``{"model", "optimizer", "scheduler", "step"}`` to ``RUN_DIR/ckpt.pt`` atomically (written to
+``ckpt.pt.tmp``, flushed, ``fsync``ed, ``os.replace``d, the directory synced: a kill leaves the
+previous checkpoint or the new one, never a torn file). A finished run appends a last
+``{"final": ...}`` line with the model's weights.
 
 Everything a step uses is a function of the step number alone (the batch comes from a
 generator seeded with it, the plateau metric is computed from it), so a run resumed at step
@@ -16,7 +17,10 @@ generator seeded with it, the plateau metric is computed from it), so a run resu
 ``--resume`` reads a checkpoint's path from stdin, loads it into a freshly built model, optimizer
 and scheduler and finishes the run. ``--hold-at STEP`` blocks on stdin right after logging that
 step, so the parent's SIGKILL lands at that very step, mid-run, however fast or slow this machine
-is. ``run(..., forget_time=True)`` is the control: a resume that loses the schedule's time (the
+is; with ``--in-save MOMENT`` it blocks instead inside the save that ends that step, at that
+moment of it (``mid-write``: half the checkpoint in the temporary file; ``before-replace``: all of
+it there, synced; ``after-replace``: renamed into place), having created ``RUN_DIR/holding`` for
+the parent to see. ``run(..., forget_time=True)`` is the control: a resume that loses the schedule's time (the
 scheduler state is not loaded, and a loop that passes the time explicitly restarts it at 0),
 which must diverge.
 
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import json
 import os
 import sys
@@ -347,10 +352,41 @@ def _hex(values: Any) -> list[str]:
     return [float(value).hex() for value in values]
 
 
-def _atomic_save(obj: Any, path: Path) -> None:
+SAVE_MOMENTS = ("mid-write", "before-replace", "after-replace")
+
+
+def _hold(run_dir: Path) -> None:
+    """Wait for the parent's SIGKILL; EOF means the parent is gone: exit unfinished."""
+    (run_dir / "holding").touch()
+    sys.stdin.read()
+    sys.exit(3)
+
+
+def _atomic_save(obj: Any, path: Path, hold: str | None = None) -> None:
+    """Replace ``path`` by ``obj`` atomically; ``hold`` stops at that moment of the save (see above)."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    data = buffer.getvalue()
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
+    with open(tmp, "wb") as file:
+        # In two halves so that a kill can land in the middle of the file.
+        file.write(data[: len(data) // 2])
+        file.flush()
+        if hold == "mid-write":
+            _hold(path.parent)
+        file.write(data[len(data) // 2 :])
+        file.flush()
+        os.fsync(file.fileno())
+    if hold == "before-replace":
+        _hold(path.parent)
     os.replace(tmp, path)
+    if hold == "after-replace":
+        _hold(path.parent)
+    fd = os.open(path.parent, os.O_RDONLY)  # POSIX only, as the SIGKILL test is
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def run(
@@ -359,9 +395,12 @@ def run(
     resume_from: Path | None = None,
     forget_time: bool = False,
     hold_at: int | None = None,
+    in_save: str | None = None,
 ) -> None:
     """Train ``kind_name`` in ``run_dir``, from scratch or from the checkpoint ``resume_from``."""
     kind = KINDS[kind_name]
+    if in_save is not None and (hold_at is None or (hold_at + 1) % kind.every):
+        raise ValueError(f"--in-save needs a --hold-at step that ends in a save, every {kind.every}")
     model, opt, sched = kind.build()
     start = 0
     if resume_from is not None:
@@ -391,10 +430,8 @@ def run(
                 record["levels"] = _hex(kind.levels(sched))
             log.write(json.dumps(record) + "\n")
             log.flush()
-            if i == hold_at:
-                # Wait for the parent's SIGKILL; EOF means the parent is gone: exit unfinished.
-                sys.stdin.read()
-                sys.exit(3)
+            if i == hold_at and in_save is None:
+                _hold(run_dir)
             if (i + 1) % kind.every == 0:
                 state = {
                     "model": model.state_dict(),
@@ -402,7 +439,7 @@ def run(
                     "scheduler": sched.state_dict(),
                     "step": i + 1,
                 }
-                _atomic_save(state, run_dir / "ckpt.pt")
+                _atomic_save(state, run_dir / "ckpt.pt", hold=in_save if i == hold_at else None)
         weights = torch.cat(
             [p.detach().flatten() for p in model.state_dict().values() if p.is_floating_point()]
         )
@@ -416,6 +453,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--resume", action="store_true", help="read the checkpoint's path from stdin")
     parser.add_argument("--hold-at", type=int)
+    parser.add_argument("--in-save", choices=SAVE_MOMENTS, help="hold inside the save ending --hold-at")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # bitwise-reproducible CPU math, and no oversubscription
     resume_from = None
@@ -429,7 +467,7 @@ def main(argv: list[str] | None = None) -> None:
         if not line:
             sys.exit(3)  # the parent is gone
         resume_from = Path(line.strip())
-    run(args.kind, args.run_dir, resume_from, hold_at=args.hold_at)
+    run(args.kind, args.run_dir, resume_from, hold_at=args.hold_at, in_save=args.in_save)
 
 
 if __name__ == "__main__":

@@ -135,11 +135,24 @@ def test_every_name_is_registered() -> None:
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # torch's "lr_scheduler.step() before optimizer.step()"
+def test_the_line_past_t_max_holds_0_where_the_library_goes_negative() -> None:
+    kw = {"t_max": 10, "max_lr": 0.1, "min_lr": 0.01, "warmup_steps": 2}
+    theirs = their_lrs("LinearScheduler", kw, 40)[:, 0]
+    s = lrkit.create("pytorch_optimizer:LinearScheduler", **kw)
+    ours = [s(t) for t in range(40)]
+    below = theirs < 0
+    assert below.any() and not below[:12].any()
+    assert [ours[t] for t in np.nonzero(below)[0]] == [0.0] * int(below.sum())
+    assert max_rel_diff(theirs[~below], np.asarray(ours)[~below]) <= RTOL
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch's "lr_scheduler.step() before optimizer.step()"
 @pytest.mark.parametrize("name", NAMES)
 def test_matches_the_library_every_step(name: str) -> None:
     worst = 0.0
     for index, (kw, n) in enumerate(configs(name)):
-        theirs = their_lrs(name, kw, n)
+        # The library's line goes below 0 past t_max; lrkit holds 0 there (see the next test).
+        theirs = np.maximum(their_lrs(name, kw, n), 0.0)
         s = lrkit.create(f"pytorch_optimizer:{name}", **kw)
         for g, base in enumerate(LRS):
             scalar = [s(t, base=base) for t in range(n)]

@@ -13,7 +13,12 @@ and a control resumes from the same checkpoint, in-process, but loses the schedu
 
 The resumed run's lr and momentum at every step must equal the reference's bit for bit
 (``float.hex`` strings), and the control's must not, which shows that the comparison can fail.
-Set ``LRKIT_RESUME_SEED`` to kill at other steps.
+
+Kills aimed at the moment of saving: for one kind (seeded), three runs are held inside a save
+(half the checkpoint written to the temporary file; all of it written and synced; renamed into
+place) and SIGKILLed there. Each must leave a whole ``ckpt.pt`` (the previous checkpoint, or the
+new one once renamed), and the resume from it must again match the reference bit for bit. Set
+``LRKIT_RESUME_SEED`` to kill at other steps (and, at the moment of saving, another kind).
 
 The in-process tests below check that ``load_state_dict`` refuses a checkpoint from another
 schedule or another number of param groups with a ``ValueError`` and changes nothing.
@@ -87,6 +92,24 @@ class Child:
             else:
                 records.append(record)
         return records, final
+
+    def wait_until_holding(self) -> None:
+        """Until the child is held inside a save (it creates ``holding`` there)."""
+        deadline = time.monotonic() + TIMEOUT
+        while not (self.run_dir / "holding").exists():
+            if self.proc.poll() is not None:
+                pytest.fail(f"child exited ({self.proc.returncode}) before holding:\n{self.output()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"child did not hold in {TIMEOUT} s:\n{self.output()}")
+            time.sleep(0.02)
+
+    def send_checkpoint(self, checkpoint: Path) -> None:
+        """Hand a ``--resume`` child the checkpoint's path."""
+        try:
+            self.proc.stdin.write(f"{checkpoint}\n".encode())
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pytest.fail(f"the resume exited early ({self.proc.wait()}):\n{self.output()}")
 
     def wait_for_step(self, step: int) -> None:
         deadline = time.monotonic() + TIMEOUT
@@ -170,6 +193,7 @@ def _kill_step(kind_name: str, kind: resume_child.Kind) -> int:
 # -- the runs -----------------------------------------------------------------------------------
 
 
+@pytest.mark.timeout(3 * TIMEOUT)
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 @pytest.mark.parametrize("kind_name", list(resume_child.KINDS))
 def test_sigkilled_run_resumes_bit_for_bit(kind_name, spawn):
@@ -194,11 +218,7 @@ def test_sigkilled_run_resumes_bit_for_bit(kind_name, spawn):
     # ... and after the last checkpoint, so the resume replays steps the killed run had done.
     assert torch.load(checkpoint, weights_only=True)["step"] == resume_at < kill_at, where
 
-    try:
-        resumed.proc.stdin.write(f"{checkpoint}\n".encode())
-        resumed.proc.stdin.close()
-    except BrokenPipeError:
-        pytest.fail(f"the resume exited early ({resumed.proc.wait()}):\n{resumed.output()}")
+    resumed.send_checkpoint(checkpoint)
     ref_log, ref_final = reference.finish()
     res_log, res_final = resumed.finish()
 
@@ -229,6 +249,75 @@ def test_sigkilled_run_resumes_bit_for_bit(kind_name, spawn):
     ctl_log, _ = Child.read_log(control_dir)
     assert [r["step"] for r in ctl_log] == list(range(resume_at, kind.steps))
     assert _first_difference(ctl_log, want, fields=("lr", "momentum")) is not None, where
+
+
+# -- kills aimed at the moment of saving ----------------------------------------------------------
+
+
+def _save_step(kind_name: str, kind: resume_child.Kind, moment: str) -> int:
+    """A seeded step that ends in a save, past the first save (so a previous checkpoint exists)."""
+    last = kind.steps * 3 // 4
+    candidates = list(range(2 * kind.every - 1, last, kind.every))
+    return random.Random(f"{SEED}/{kind_name}/{moment}").choice(candidates)
+
+
+IN_SAVE_KIND = random.Random(f"{SEED}/in-save").choice(sorted(resume_child.KINDS))
+
+
+@pytest.mark.timeout(3 * TIMEOUT)
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+def test_runs_killed_while_saving_resume_bit_for_bit(spawn):
+    """One kind, one kill at each moment of a save; all children run at once (2 cores, ~10 s)."""
+    kind_name, kind = IN_SAVE_KIND, resume_child.KINDS[IN_SAVE_KIND]
+    moments = resume_child.SAVE_MOMENTS
+    reference = spawn(kind_name, "reference")
+    victims, resumes, steps = {}, {}, {}
+    for moment in moments:
+        steps[moment] = _save_step(kind_name, kind, moment)
+        victims[moment] = spawn(
+            kind_name, f"killed-{moment}", "--hold-at", str(steps[moment]), "--in-save", moment
+        )
+        resumes[moment] = spawn(kind_name, f"resumed-{moment}", "--resume")
+
+    killed_logs = {}
+    for moment in moments:
+        victim, step = victims[moment], steps[moment]
+        where = f"{kind_name}, killed {moment} in the save after step {step} (LRKIT_RESUME_SEED={SEED})"
+        victim.wait_until_holding()
+        os.kill(victim.proc.pid, signal.SIGKILL)
+        assert victim.proc.wait(timeout=TIMEOUT) == -signal.SIGKILL, where
+        killed, killed_final = victim.log()
+        assert [r["step"] for r in killed] == list(range(step + 1)) and killed_final is None, where
+        checkpoint, tmp = victim.run_dir / "ckpt.pt", victim.run_dir / "ckpt.pt.tmp"
+        saved = torch.load(checkpoint, weights_only=True)["step"]  # whole, whatever the moment
+        if moment == "after-replace":
+            assert saved == step + 1 and not tmp.exists(), where
+        else:
+            # The kill landed inside the save: the previous checkpoint is in place, and the new
+            # one is in the temporary file, torn mid-write (what an in-place torch.save would have
+            # left as ckpt.pt) or whole but not yet renamed.
+            assert saved == step + 1 - kind.every, where
+            if moment == "mid-write":
+                with pytest.raises(Exception):  # noqa: B017 (any failure to load is the point)
+                    torch.load(tmp, weights_only=True)
+            else:
+                assert torch.load(tmp, weights_only=True)["step"] == step + 1, where
+        killed_logs[moment] = (killed, saved, where)
+        resumes[moment].send_checkpoint(checkpoint)
+
+    ref_log, ref_final = reference.finish()
+    assert [r["step"] for r in ref_log] == list(range(kind.steps)) and ref_final is not None
+    for moment in moments:
+        killed, saved, where = killed_logs[moment]
+        assert _first_difference(killed, ref_log[: len(killed)]) is None, where
+        res_log, res_final = resumes[moment].finish()
+        want = ref_log[saved:]
+        assert [r["step"] for r in res_log] == list(range(saved, kind.steps)), where
+        assert len({json.dumps([r["lr"], r["momentum"]]) for r in want}) > 1, where
+        difference = _first_difference(res_log, want)
+        assert difference is None, f"resume is not exact ({where}): {difference}"
+        assert _first_difference(res_log, want, fields=("loss",)) is None, where
+        assert res_final == ref_final, where
 
 
 # -- refusals: another schedule, another number of param groups ---------------------------------
@@ -351,6 +440,7 @@ def _snapshot(opt, sched):
     return copy.deepcopy(groups), copy.deepcopy(sched.state_dict()), [x.hex() for x in sched.get_last_lr()]
 
 
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     ("state", "optimizer", "driver", "advance", "message"), REFUSALS.values(), ids=REFUSALS
 )

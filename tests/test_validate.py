@@ -412,8 +412,11 @@ def test_flag_and_choice_checks():
     assert v.flag("f", True) is True
     with pytest.raises(TypeError, match="f must be True or False, got 0"):
         v.flag("f", 0)
-    with pytest.raises(TypeError, match="f must be True or False, got "):
-        v.flag("f", np.False_)
+    assert v.flag("f", np.False_) is False  # NumPy's bool is a bool, not a truthy value
+    with pytest.raises(TypeError, match="f must be True or False, got 'no'"):
+        v.flag("f", "no")
+    with pytest.raises(TypeError, match="f must be True or False, got array"):
+        v.flag("f", np.array([True, False]))
     assert v.choice("c", "a", ("a", "b")) == "a"
     with pytest.raises(ValueError, match="c must be one of 'a', 'b'; got 'A'"):
         v.choice("c", "A", ("a", "b"))

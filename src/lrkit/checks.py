@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import math
 import operator
+import reprlib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -28,6 +29,7 @@ __all__ = [
     "real",
     "real_or_int",
     "renamed",
+    "shown",
 ]
 
 
@@ -105,25 +107,51 @@ def renamed(**names: str) -> Iterator[None]:
         raise error.renamed(names) from None
 
 
+_SHOWN = reprlib.Repr()
+# A message shows what was typed, but never all of a 400-digit integer or a megabyte string.
+_SHOWN.maxlong = _SHOWN.maxstring = _SHOWN.maxother = 48
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 6
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut to a few dozen characters, for an error message.
+
+    >>> shown(10**400)
+    '1000000000000000000000...0000000000000000000000'
+    >>> shown(0.1), shown([1, 2, 3])
+    ('0.1', '[1, 2, 3]')
+    """
+    try:
+        return _SHOWN.repr(value)
+    except Exception:  # a hostile __repr__ must not hide the error being reported
+        return f"<{type(value).__name__} object>"
+
+
 def _reject_non_number(name: str, value: Any) -> None:
     # bool is an int subclass and str converts with float(); both are almost always mistakes.
     # NumPy's and torch's bools and complex numbers convert too (a complex losing its imaginary
-    # part with only a warning), so their dtype is looked at as well.
+    # part with only a warning), so their dtype is looked at as well, and an array of several
+    # numbers is no number (torch would say "Boolean value of Tensor ... is ambiguous").
     dtype = str(getattr(value, "dtype", ""))
     kind_mistaken = "bool" in dtype or "complex" in dtype
     if isinstance(value, (bool, str, bytes, complex)) or value is None or kind_mistaken:
-        raise wrong_type(name, f"must be a number, got {value!r}")
+        raise wrong_type(name, f"must be a number, got {shown(value)}")
+    shape = getattr(value, "shape", None)
+    if shape is not None and tuple(shape) != ():
+        raise wrong_type(name, f"must be a single number, got an array of shape {tuple(shape)}")
 
 
-def integer(name: str, value: Any, *, minimum: int | None = None) -> int:
+def integer(name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """``value`` as a Python int (NumPy and torch integers accepted through ``__index__``)."""
     _reject_non_number(name, value)
     try:
         result = operator.index(value)
     except TypeError:
-        raise wrong_type(name, f"must be an integer, got {value!r}") from None
+        raise wrong_type(name, f"must be an integer, got {shown(value)}") from None
     if minimum is not None and result < minimum:
-        raise invalid(name, f"must be >= {minimum}, got {result!r}")
+        raise invalid(name, f"must be >= {minimum}, got {shown(result)}")
+    if maximum is not None and result > maximum:
+        raise invalid(name, f"must be <= {maximum}, got {shown(result)}")
     return result
 
 
@@ -140,18 +168,21 @@ def real(
     _reject_non_number(name, value)
     try:
         result = float(value)
+    except OverflowError:
+        # An integer past the float range (10 ** 400): no schedule can compute with it.
+        raise invalid(name, f"must be finite, got {shown(value)} (past the float range)") from None
     except (TypeError, ValueError):
-        raise wrong_type(name, f"must be a real number, got {value!r}") from None
+        raise wrong_type(name, f"must be a real number, got {shown(value)}") from None
     if not math.isfinite(result):
-        raise invalid(name, f"must be finite, got {value!r}")
+        raise invalid(name, f"must be finite, got {shown(value)}")
     if minimum is not None:
         if result < minimum or (strict_minimum and result == minimum):
             op = ">" if strict_minimum else ">="
-            raise invalid(name, f"must be {op} {minimum}, got {value!r}")
+            raise invalid(name, f"must be {op} {minimum}, got {shown(value)}")
     if maximum is not None:
         if result > maximum or (strict_maximum and result == maximum):
             op = "<" if strict_maximum else "<="
-            raise invalid(name, f"must be {op} {maximum}, got {value!r}")
+            raise invalid(name, f"must be {op} {maximum}, got {shown(value)}")
     return result
 
 
@@ -165,13 +196,19 @@ def real_or_int(name: str, value: Any, **bounds: Any) -> int | float:
 
 
 def flag(name: str, value: Any) -> bool:
+    """``value`` as a bool: True or False (or a NumPy or torch bool scalar), never a truthy value.
+
+    timm tests flags for truth, so ``initialize="no"`` would switch a feature on.
+    """
+    if "bool" in str(getattr(value, "dtype", "")) and tuple(getattr(value, "shape", ())) == ():
+        return bool(value)
     if not isinstance(value, bool):
-        raise wrong_type(name, f"must be True or False, got {value!r}")
+        raise wrong_type(name, f"must be True or False, got {shown(value)}")
     return value
 
 
 def choice(name: str, value: Any, options: Iterable[str]) -> str:
     options = tuple(options)
     if not isinstance(value, str) or value not in options:
-        raise invalid(name, f"must be one of {', '.join(map(repr, options))}; got {value!r}")
+        raise invalid(name, f"must be one of {', '.join(map(repr, options))}; got {shown(value)}")
     return value

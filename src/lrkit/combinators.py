@@ -24,6 +24,7 @@ from lrkit.schedule import (
     _device,
     _needs_values,
     _on_host,
+    _power,
     _readable,
     _set,
     schedule_class,
@@ -106,7 +107,7 @@ class Warmup(Schedule):
         _check_schedule("schedule", self.schedule)
         _set(self, "warmup_t", v.real_or_int("warmup_t", self.warmup_t, minimum=0.0))
         _set(self, "warmup_lr_init", v.real_or_int("warmup_lr_init", self.warmup_lr_init, minimum=0.0))
-        v.flag("prefix", self.prefix)
+        _set(self, "prefix", v.flag("prefix", self.prefix))
 
     def children(self) -> tuple[tuple[Schedule, Clock | None], ...]:
         w = float(self.warmup_t)
@@ -138,6 +139,10 @@ class Warmup(Schedule):
         after = inner._value(xp, inner_t, base)
         target = self._target(xp, t, base, after)
         ramp = self.warmup_lr_init + t * ((target - self.warmup_lr_init) / length)
+        if length < 1:
+            # Only a ramp shorter than 1 can have a slope past the float range (5e-324 long),
+            # and 0 * inf at t = 0 is NaN.
+            ramp = xp.where(t > 0, ramp, self.warmup_lr_init)
         return xp.where(t < length, ramp, after)
 
 
@@ -263,7 +268,15 @@ class Cycles(Schedule):
             v.real_or_int("cycle_decay", self.cycle_decay, minimum=0.0),
         )
         if self.cycle_limit is not None:
-            _set(self, "cycle_limit", v.integer("cycle_limit", self.cycle_limit, minimum=0))
+            # Past 2 ** 53 cycles no float counts them (nor the time they end at).
+            _set(self, "cycle_limit", v.integer("cycle_limit", self.cycle_limit, minimum=0, maximum=2**53))
+            if self.cycle_limit and not _finite_power(self.cycle_mul, self.cycle_limit) < math.inf:
+                raise v.InvalidValueError(
+                    f"{{cycle_limit}}={self.cycle_limit} cycles growing by {{cycle_mul}}={self.cycle_mul!r} "
+                    "end past the float range: give fewer cycles, or cycle_limit=None to restart forever",
+                    "cycle_limit",
+                    "cycle_mul",
+                )
         elif self.cycle_mul < 1:
             # Shrinking cycles all fit before t_initial / (1 - cycle_mul): past it there is no
             # cycle to be in, and no floor to hold without a last cycle.
@@ -335,7 +348,7 @@ class Cycles(Schedule):
             index = t // first
             length = first
             local = t - first * index
-        peak = base * decay**index
+        peak = base * _power(xp, decay, index)
         local = xp.clip(local, 0.0, length)
         inner = self.schedule
         if limit is None:
@@ -346,11 +359,20 @@ class Cycles(Schedule):
         last = max(limit - 1, 0)
         if inner.finite:
             inside = inner._curve(xp, local, length, peak)
-            floor = inner._floor(base * decay**last)
+            floor = inner._floor(base * _power(xp, decay, last))
         else:
             inside = inner._value(xp, local, peak)
-            floor = inner._value(xp, xp.full_like(t, mul**last * first), base * decay**last)
+            floor = inner._value(xp, xp.full_like(t, mul**last * first), base * _power(xp, decay, last))
         return xp.where(index < limit, inside, floor)
+
+
+def _finite_power(x: float, k: int) -> float:
+    """``x ** k`` for Python numbers, infinite past the float range as an array's power is
+    (a growing ``cycle_decay`` over many cycles), where Python's raises ``OverflowError``."""
+    try:
+        return float(x) ** k
+    except OverflowError:
+        return math.inf
 
 
 # -- lrkit's noise: splitmix64, on the host or in the namespace of a traced t ------------------------
@@ -360,9 +382,10 @@ _M64 = 2**64 - 1
 _GOLDEN = 0x9E3779B97F4A7C15  # splitmix64's increment
 _MIX1, _MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB  # its multipliers
 _STREAM = 0xD1B54A32D192ED03  # draw n of a key is hashed with n * _STREAM
-# A traced normal draw takes enough candidates that a time needing more has a chance below
-# 2 ** -64 (Noise._rounds).
+# A normal draw takes enough candidates that a time needing more has a chance below 2 ** -64,
+# and its candidates are normal while at least one in _NORMAL_KEPT is kept (_noise_plan).
 _MISS = 64 * math.log(2)
+_NORMAL_KEPT = 1 / 8
 
 
 class _Native:
@@ -499,12 +522,41 @@ def _uniform(w: Any, mixed: Any, draw: Any, dtype: Any) -> Any:
     return w.unit(_mix(w, w.xor(mixed, w.stream(draw))), dtype)
 
 
-def _normal(w: Any, mixed: Any, draw: Any, std: float, dtype: Any) -> Any:
-    """Candidate ``draw`` of a normal times ``std``: Box-Muller on draws ``2 draw``, ``2 draw + 1``."""
+def _noise_plan(pct: float, std: float) -> tuple[bool, int]:
+    """How normal noise within ``(-pct, pct)`` is drawn: which candidates, and how many at most.
+
+    Candidates are normal draws kept while ``|z| < pct``, as long as at least one in eight is
+    kept (``pct >= 0.157 std``); past that the redraws would grow without bound (``std=1e12``
+    keeps one in ``10 ** 12``), so candidates are drawn uniformly in ``(-pct, pct)`` and kept
+    with the normal's relative density ``exp(-z**2 / (2 std**2))``, which keeps more than 99.6%
+    of them there. Either way the draw is the same truncated normal. The bound is
+    ``ceil(64 ln 2 / -ln(1 - p))`` candidates, ``p`` the chance that one is kept: a time whose
+    candidates are all refused (a chance below ``2 ** -64``) has no noise. 65 for timm's
+    default ``pct=0.67, std=1``; never more than 333.
+    """
+    ratio = pct / std
+    kept = math.erf(ratio / math.sqrt(2.0))
+    normal = kept >= _NORMAL_KEPT
+    if not normal:
+        # The mean of the density ratio over (-pct, pct); 1 - ratio**2 / 6 where erf has no digits.
+        kept = math.sqrt(math.pi / 2.0) * kept / ratio if ratio > 1e-6 else 1.0 - ratio * ratio / 6.0
+    if kept >= 1.0:
+        return normal, 1
+    return normal, max(1, math.ceil(_MISS / -math.log1p(-kept)))
+
+
+def _candidate(w: Any, mixed: Any, draw: Any, pct: float, std: float, normal: bool, dtype: Any) -> Any:
+    """Candidate ``draw`` of a relative noise, from draws ``2 draw`` and ``2 draw + 1``, and
+    whether it is kept (see :func:`_noise_plan`): Box-Muller times ``std`` kept below ``pct``, or
+    uniform in ``(-pct, pct)`` kept with the normal's relative density."""
     xp = w.xp
     u1 = _uniform(w, mixed, 2 * draw, dtype)
     u2 = _uniform(w, mixed, 2 * draw + 1, dtype)
-    return xp.sqrt(-2.0 * xp.log1p(-u1)) * xp.cos(2.0 * math.pi * u2) * std
+    if normal:
+        z = xp.sqrt(-2.0 * xp.log1p(-u1)) * xp.cos(2.0 * math.pi * u2) * std
+        return z, xp.abs(z) < pct
+    z = (2.0 * u1 - 1.0) * pct
+    return z, (xp.abs(z) < pct) & (u2 < xp.exp(-0.5 * (z / std) ** 2))
 
 
 def _counter_draw(key: int, kind: str, pct: float, std: float) -> float:
@@ -513,33 +565,35 @@ def _counter_draw(key: int, kind: str, pct: float, std: float) -> float:
     mixed = _mix(w, key & _M64)
     if kind == "uniform":
         return 2 * (_uniform(w, mixed, 0, float) - 0.5) * pct
-    draw = 0
-    while abs(z := _normal(w, mixed, draw, std, float)) >= pct:
-        draw += 1
-    return z
+    normal, rounds = _noise_plan(pct, std)
+    for draw in range(rounds):
+        z, kept = _candidate(w, mixed, draw, pct, std, normal, float)
+        if kept:
+            return z
+    return 0.0
 
 
 def _counter_noise(keys: np.ndarray, kind: str, pct: float, std: float) -> np.ndarray:
     """lrkit's relative noise for int64 keys, on the host: the same numbers on every platform.
 
-    A normal draw is redrawn until its magnitude is below ``pct``, each key for as long as it
-    takes; a traced draw, which cannot loop on values, has a bound (``Noise._rounds``).
+    A normal draw is redrawn until it is kept, each key until its first kept candidate, within
+    the bound of :func:`_noise_plan` that a traced draw (which cannot loop on values) takes too.
     """
     w = _Native(np)
     keys = np.asarray(keys, dtype=np.int64)
     mixed = _mix(w, keys.view(np.uint64))
     if kind == "uniform":
         return 2 * (_uniform(w, mixed, 0, np.float64) - 0.5) * pct
+    normal, rounds = _noise_plan(pct, std)
     flat = mixed.ravel()
-    out = np.empty(flat.shape, dtype=np.float64)
+    out = np.zeros(flat.shape, dtype=np.float64)
     pending = np.arange(flat.size)
-    draw = 0
-    while pending.size:
-        z = _normal(w, flat[pending], draw, std, np.float64)
-        ok = np.abs(z) < pct
-        out[pending[ok]] = z[ok]
-        pending = pending[~ok]
-        draw += 1
+    for draw in range(rounds):
+        if not pending.size:
+            break
+        z, kept = _candidate(w, flat[pending], draw, pct, std, normal, np.float64)
+        out[pending[kept]] = z[kept]
+        pending = pending[~kept]
     return out.reshape(keys.shape)
 
 
@@ -548,13 +602,14 @@ class Noise(Schedule):
     """Relative noise, drawn afresh for each unit of time, on top of ``schedule``.
 
     ``v(t) = s + s * n(seed + floor(t))`` while ``t`` is in ``range_t`` (``t >= range_t``, or
-    ``start <= t < end`` for a pair), ``s = schedule(t)``. ``n`` is a normal draw times ``std``,
-    redrawn until ``|n| < pct`` (``kind="normal"``), or uniform in ``[-pct, pct)``
-    (``kind="uniform"``), drawn by a counter-based hash of ``seed + floor(t)``: the same ``t``
-    always gives the same noise, on every platform. On a device or under tracing
-    (``torch.compile``, ``jax.jit``) the hash runs where ``t`` is, and a normal draw is the
-    first accepted of a fixed set of candidates (:meth:`_rounds`): the host's draw, unless
-    that needs more (a chance below ``2 ** -64`` per time). A recipe that must draw another
+    ``start <= t < end`` for a pair), ``s = schedule(t)``. ``n`` is a normal draw times ``std``
+    kept within ``|n| < pct`` (``kind="normal"``, a truncated normal), or uniform in
+    ``[-pct, pct)`` (``kind="uniform"``), drawn by a counter-based hash of ``seed + floor(t)``:
+    the same ``t`` always gives the same noise, on every platform. ``0 < pct <= 1``, so the value
+    is never negative. A normal draw takes a bounded number of candidates whatever ``pct`` and
+    ``std`` (:func:`_noise_plan`; a time whose candidates are all refused, a chance below
+    ``2 ** -64``, has no noise), the same on the host, on a device and under tracing
+    (``torch.compile``, ``jax.jit``), where the hash runs where ``t`` is. A recipe that must draw another
     library's numbers subclasses this node and overrides ``_draw``, which takes NumPy keys:
     such a node is drawn on the host, eagerly only.
 
@@ -592,9 +647,11 @@ class Noise(Schedule):
             _set(self, "range_t", (start, end))
         else:
             _set(self, "range_t", v.real_or_int("range_t", span, minimum=0.0))
-        _set(self, "pct", v.real_or_int("pct", self.pct, minimum=0.0, strict_minimum=True))
+        # A relative noise past 1 would write negative values.
+        _set(self, "pct", v.real_or_int("pct", self.pct, minimum=0.0, strict_minimum=True, maximum=1.0))
         _set(self, "std", v.real_or_int("std", self.std, minimum=0.0, strict_minimum=True))
-        _set(self, "seed", v.integer("seed", self.seed))
+        # A seed is a 64-bit key, as torch.Generator and NumPy take it.
+        _set(self, "seed", v.integer("seed", self.seed, minimum=-(2**63), maximum=2**63 - 1))
         v.choice("kind", self.kind, ("normal", "uniform"))
 
     @property
@@ -621,16 +678,8 @@ class Noise(Schedule):
         return float(self._relative(SCALAR, float(t)))
 
     def _rounds(self) -> int:
-        """How many normal candidates a traced draw takes per time (it cannot redraw on values).
-
-        ``ceil(64 ln 2 / -ln(1 - p))`` with ``p = erf(pct / (std sqrt 2))`` the chance that one
-        is accepted: a time whose first that many candidates are all rejected has a chance
-        below ``2 ** -64``. 65 for timm's default ``pct=0.67, std=1``.
-        """
-        accept = math.erf(self.pct / (self.std * math.sqrt(2.0)))
-        if accept >= 1.0:
-            return 1
-        return max(1, math.ceil(_MISS / -math.log1p(-accept)))
+        """How many normal candidates a draw takes per time at most (see :func:`_noise_plan`)."""
+        return _noise_plan(float(self.pct), float(self.std))[1]
 
     def _relative(self, xp: Any, t: Any) -> Any:
         """The relative noise at each ``t``, in ``t``'s dtype: 0 outside ``range_t``."""
@@ -673,10 +722,10 @@ class Noise(Schedule):
         else:
             # Every candidate at once, along a last axis; the first accepted one wins (the
             # one with the highest score), as the host's redraws would pick it.
-            rounds = self._rounds()
+            normal, rounds = _noise_plan(float(self.pct), float(self.std))
             draws = xp.arange(rounds, dtype=w.dtype, device=w.device)
-            z = _normal(w, (mixed[0][..., None], mixed[1][..., None]), draws, float(self.std), t.dtype)
-            accepted = xp.abs(z) < self.pct
+            pair = (mixed[0][..., None], mixed[1][..., None])
+            z, accepted = _candidate(w, pair, draws, float(self.pct), float(self.std), normal, t.dtype)
             score = xp.where(accepted, rounds - draws, 0)
             first = accepted & (score == xp.max(score, axis=-1, keepdims=True))
             rel = xp.sum(xp.where(first, z, 0.0), axis=-1)
@@ -713,7 +762,7 @@ class Clamp(Schedule):
             raise v.invalid("min_value", "or {max_value} is needed (or both); got neither", "max_value")
         for field in ("min_value", "max_value"):
             if getattr(self, field) is not None:
-                _set(self, field, v.real_or_int(field, getattr(self, field)))
+                _set(self, field, v.real_or_int(field, getattr(self, field), minimum=0.0))
         if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
             raise v.invalid(
                 "min_value",

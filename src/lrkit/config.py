@@ -131,7 +131,8 @@ def create(
     if recipe.plateau:
         if capturable:
             raise ValueError(f"{recipe.qualified} follows a metric read on the host: it cannot be capturable")
-        return Plateau(optimizer, **built)
+        with checks.renamed(**getattr(built, "names", {})):
+            return Plateau(optimizer, **built)
     return driver_for(
         recipe,
         kwargs,
@@ -189,6 +190,8 @@ MAX_CONFIG_BYTES = 8 * 2**20
 #: The most values a YAML file may expand to, its aliases counted at every use: 400 bytes of
 #: nested aliases (``&a [...]``, ``[*a, *a, ...]``) otherwise stand for billions of them.
 MAX_CONFIG_NODES = 100_000
+#: The most updates :func:`export` samples and checks (each candidate is evaluated at every one).
+MAX_EXPORT_UPDATES = 2**24
 
 
 def _read_file(path: str | os.PathLike[str]) -> Any:
@@ -494,7 +497,7 @@ def _framework_spec(fmt: Any, data: Any, where: str, epoch_length: int | None, m
         reading.length,
         base=reading.base,
         fields=dict(reading.fields),
-        plateau=None if reading.plateau is None else dict(reading.plateau),
+        plateau=None if reading.plateau is None else _copied(reading.plateau),
         described=fmt.description,
     )
 
@@ -551,7 +554,8 @@ def load(
     if spec.format == "tree":
         return Scheduler(optimizer, lr=spec.schedule, **driver)
     if spec.plateau is not None:
-        return Plateau(optimizer, **spec.plateau, **driver)
+        with checks.renamed(**getattr(spec.plateau, "names", {})):
+            return Plateau(optimizer, **spec.plateau, **driver)
     from lrkit.torch.named import optimizer_fields
 
     if upe is not None and spec.unit == "epoch":
@@ -627,6 +631,11 @@ def export(
             raise ValueError(f"{where} never settles: give run= (the number of updates to match)")
         run = max(math.ceil(length * scale), 1)
     run = checks.integer("run", run, minimum=1)
+    if run > MAX_EXPORT_UPDATES:
+        raise ValueError(
+            f"{where}: an export checks every update of the run, and {checks.shown(run)} updates is "
+            f"more than the {MAX_EXPORT_UPDATES} it checks; give run= (the updates to match)"
+        )
     times = np.arange(run + 1, dtype=np.float64) / scale
     values = np.asarray(schedule(times, base=base), dtype=np.float64)
     ends = [t for t, label in tree.marks(schedule).items() if label == "warmup end"]
@@ -864,3 +873,9 @@ def from_args(args: Any, optimizer: Any, updates_per_epoch: int = 0) -> tuple[An
     from lrkit.timm import create_scheduler
 
     return create_scheduler(args, optimizer, updates_per_epoch)
+
+
+def _copied(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """A reading's plateau arguments, copied, with the names its user typed for them."""
+    names = getattr(arguments, "names", None)
+    return dict(arguments) if names is None else registry.PlateauArguments(arguments, names)

@@ -210,11 +210,28 @@ class Schedule:
         if type(t) in (float, int) and type(base) in (float, int):
             if not 0.0 <= t < math.inf:
                 raise ValueError(f"t must be a finite number >= 0, got {t!r}")
-            return float(self._value(SCALAR, float(t), float(base)))
+            return self._held(float(t), float(base))
         return _evaluate(self, t, base)
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         raise NotImplementedError
+
+    def _held(self, t: float, base: float) -> float:
+        """The value at the Python float ``t``, held at the largest finite float past the range.
+
+        A growth (``exponential(gamma=1.01)``, a ``cycle_decay`` above 1) leaves the float range
+        at a late enough time: its node holds the largest finite value there (:func:`_power`),
+        and what still raises Python's ``OverflowError`` holds it here, as an array's evaluation
+        holds it of its dtype, so floats, arrays and tensors agree (a base above 1 times a held
+        growth is past the range too). A function of the user's is checked where its value comes
+        out (:func:`lrkit.from_callable`), so nothing of the user's is held here. Every evaluation
+        on floats (a driver's too) goes through here.
+        """
+        try:
+            value = float(self._value(SCALAR, t, base))
+        except OverflowError:
+            return _FLOAT_MAX
+        return _FLOAT_MAX if value == math.inf else value
 
     # -- arithmetic -------------------------------------------------------------------------
 
@@ -275,7 +292,8 @@ class Scale(Schedule):
     def __post_init__(self) -> None:
         if not isinstance(self.schedule, Schedule):
             raise TypeError(f"schedule must be an lrkit schedule, got {self.schedule!r}")
-        _set(self, "factor", real_or_int("factor", self.factor))
+        # A negative factor would write negative values.
+        _set(self, "factor", real_or_int("factor", self.factor, minimum=0.0))
 
     @property
     def length(self) -> float | None:
@@ -511,12 +529,17 @@ def _evaluate(schedule: Schedule, t: Any, base: Any) -> Any:
         if not xp.isdtype(base.dtype, "real floating"):
             base = xp.astype(base, dtype)
 
-    result = schedule._value(xp, t, base)
+    if xp.kind == "numpy":
+        # A growth past the float range is held below (see Schedule._held), not warned about.
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = schedule._value(xp, t, base)
+    else:
+        result = schedule._value(xp, t, base)
     shape = _broadcast_shape(t, base)
     if not hasattr(result, "shape") or tuple(result.shape) != shape:
         # Shapes that ignore t (a constant) or base return something narrower.
         result = xp.zeros(shape, dtype=dtype, device=_device(xp, t)) + result
-    return result
+    return xp.minimum(result, xp.finfo(result.dtype).max)
 
 
 def _readable(xp: _ArrayNamespace, x: Any) -> bool:
@@ -553,6 +576,11 @@ def _on_host(xp: _ArrayNamespace, x: Any) -> np.ndarray:
     # JAX takes no "cpu" string for a device; NumPy's conversion copies from any of its own.
     if xp.kind in ("numpy", "jax"):
         return np.asarray(x)
+    if xp.kind == "torch":
+        # Values only: a tensor that requires grad has no numpy(), and NumPy has no bfloat16.
+        x = x.detach()
+        if x.dtype == sys.modules["torch"].bfloat16:
+            x = x.float()
     return np.asarray(array_api_compat.to_device(x, "cpu"))
 
 
@@ -570,6 +598,28 @@ def _needs_values(xp: _ArrayNamespace, t: Any, why: Callable[[], str]) -> None:
         sys.modules["torch"]._dynamo.graph_break(msg=why())
         return
     raise TypeError(why())
+
+
+_FLOAT_MAX = sys.float_info.max
+
+
+def _power(xp: Any, x: float, k: Any) -> Any:
+    """``x ** k`` for a factor ``x`` (a Python number), held at the largest finite value of its
+    dtype where a growth (``x > 1``) would pass it.
+
+    Held inside the node, not only at the end: a growth times 0 (``init_value=0``) stays 0
+    instead of ``0 * inf``, which is NaN. A decay (``x <= 1``) cannot pass the range and pays
+    nothing.
+    """
+    if x <= 1:
+        return x**k
+    if xp is SCALAR or isinstance(k, (int, float)):
+        try:
+            return min(float(x) ** k, _FLOAT_MAX)  # float: an int's exact power could take hours
+        except OverflowError:
+            return _FLOAT_MAX
+    grown = x**k
+    return xp.minimum(grown, xp.finfo(grown.dtype).max)
 
 
 def _float_dtype(xp: Any, x: Any) -> Any:

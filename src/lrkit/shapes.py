@@ -18,7 +18,17 @@ from typing import Any, ClassVar
 import numpy as np
 
 from lrkit import checks as v
-from lrkit.schedule import SCALAR, Schedule, _device, _needs_values, _on_host, _set, schedule_class
+from lrkit.schedule import (
+    SCALAR,
+    Schedule,
+    _device,
+    _needs_values,
+    _on_host,
+    _power,
+    _readable,
+    _set,
+    schedule_class,
+)
 
 __all__ = [
     "Constant",
@@ -144,7 +154,7 @@ class Step(Schedule):
         )
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
-        return base * self.decay_rate ** (t // self.decay_t)
+        return base * _power(xp, self.decay_rate, t // self.decay_t)
 
 
 @schedule_class
@@ -192,7 +202,7 @@ class MultiStep(Schedule):
         passed = 0.0 * t  # a count in t's dtype (where() on two Python floats would not be)
         for milestone in self.milestones:
             passed = xp.where(t >= milestone, passed + 1.0, passed)
-        return base * self.decay_rate**passed
+        return base * _power(xp, self.decay_rate, passed)
 
 
 @schedule_class
@@ -217,7 +227,7 @@ class Exponential(Schedule):
         return 0 if self.gamma == 1 else None
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
-        return base * self.gamma**t
+        return base * _power(xp, self.gamma, t)
 
 
 @schedule_class
@@ -275,7 +285,7 @@ class Cosine(FiniteShape):
     def _curve(self, xp: Any, t: Any, length: Any, base: Any) -> Any:
         k = self.k_decay
         # x ** 1.0 is x exactly, so skipping the powers for k == 1 changes no bit.
-        angle = math.pi * t / length if k == 1 else math.pi * t**k / length**k
+        angle = math.pi * t / length if k == 1 else _power_ratio(xp, t, length, k, scale=math.pi)
         return self.lr_min + 0.5 * (base - self.lr_min) * (1 + xp.cos(angle))
 
     def _floor(self, base: Any) -> Any:
@@ -383,7 +393,7 @@ class Poly(FiniteShape):
 
     def _curve(self, xp: Any, t: Any, length: Any, base: Any) -> Any:
         k = self.k_decay
-        return self.lr_min + (base - self.lr_min) * (1 - t**k / length**k) ** self.power
+        return self.lr_min + (base - self.lr_min) * (1 - _power_ratio(xp, t, length, k)) ** self.power
 
     def _floor(self, base: Any) -> Any:
         return float(self.lr_min)
@@ -582,7 +592,7 @@ class OneCycle(Schedule):
         v.choice("anneal", self.anneal, ("cos", "linear"))
         _set(self, "div_factor", _positive("div_factor", self.div_factor))
         _set(self, "final_div_factor", _positive("final_div_factor", self.final_div_factor))
-        v.flag("three_phase", self.three_phase)
+        _set(self, "three_phase", v.flag("three_phase", self.three_phase))
         ends = [end for end, _, _ in self._phases(1.0)]
         if ends[0] <= 0 or any(b <= a for a, b in pairwise(ends)):
             raise v.InvalidValueError(
@@ -674,7 +684,8 @@ class Cyclic(Schedule):
             # 2 ** -(c - 1), not 1 / 2 ** (c - 1): the same powers of two, but past cycle 1024
             # it underflows to 0 where the other overflows (OverflowError on Python floats).
             return base + height * 2.0 ** (1 - cycle)
-        return base + height * self.gamma**t
+        # A growing gamma below a base above max_lr would run negative: held at 0.
+        return xp.maximum(base + height * _power(xp, self.gamma, t), 0.0)
 
 
 @schedule_class
@@ -703,7 +714,7 @@ class PiecewiseLinear(Schedule):
             points.append(
                 (
                     v.real_or_int(f"points[{i}][0]", point[0], minimum=0.0),
-                    v.real_or_int(f"points[{i}][1]", point[1]),
+                    v.real_or_int(f"points[{i}][1]", point[1], minimum=0.0),
                 )
             )
         if any(b[0] <= a[0] for a, b in pairwise(points)):
@@ -925,6 +936,34 @@ class PiecewiseCosine(Schedule):
         return base * value
 
 
+def _power_ratio(xp: Any, t: Any, length: Any, k: float, scale: float = 1.0) -> Any:
+    """``scale * t ** k / length ** k`` in timm's order of operations (its k-decay), and
+    ``scale * (t / length) ** k`` where those powers leave the float range (a large
+    ``k_decay``: ``10 ** 400`` overflows, ``0.1 ** 400`` is 0)."""
+    if isinstance(length, (int, float)):
+        try:
+            bottom = float(length) ** k
+        except OverflowError:
+            bottom = math.inf
+        if not 0.0 < bottom < math.inf:
+            return scale * _overflowing_power(xp, t / length, k)
+        return scale * _overflowing_power(xp, t, k) / bottom
+    # A cycle's stretched length is an array: both forms, kept where each is in range.
+    bottom = length**k
+    fits = (bottom > 0.0) & (bottom < math.inf)
+    return xp.where(fits, scale * t**k / xp.where(fits, bottom, 1.0), scale * (t / length) ** k)
+
+
+def _overflowing_power(xp: Any, x: Any, k: float) -> Any:
+    """``x ** k``, infinite past the float range as an array's is (a float's raises)."""
+    if xp is SCALAR:
+        try:
+            return x**k
+        except OverflowError:
+            return math.inf
+    return x**k
+
+
 def _numbers(name: str, values: Any, **bounds: Any) -> tuple[int | float, ...]:
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
         raise v.wrong_type(name, f"must be a sequence of numbers, got {values!r}")
@@ -938,7 +977,10 @@ class FromCallable(Schedule):
     ``v(t) = base * fn(t)``
 
     ``fn`` is called with Python floats, one time at a time, unless ``vectorized=True`` says it
-    takes arrays. It cannot be serialized: :meth:`to_dict` raises ``TypeError``.
+    takes arrays. A value of ``fn``'s that is no finite number ``>= 0`` (NaN, an infinity, -1)
+    is refused where it comes out, with the time: a driver then names the group and the field
+    and writes nothing (``None`` is a ``TypeError``, the same there). It cannot be serialized:
+    :meth:`to_dict` raises ``TypeError``.
 
     >>> s = from_callable(lambda t: 1 / (1 + t))
     >>> s(3, base=0.1)
@@ -953,7 +995,7 @@ class FromCallable(Schedule):
     def __post_init__(self) -> None:
         if not callable(self.fn):
             raise TypeError(f"fn must be callable, got {self.fn!r}")
-        v.flag("vectorized", self.vectorized)
+        _set(self, "vectorized", v.flag("vectorized", self.vectorized))
         # Named once here: the message that refuses a traced t is built under torch.compile,
         # whose dynamo reads a function's __qualname__ as the descriptor, not the name.
         module = getattr(self.fn, "__module__", None) or "?"
@@ -961,10 +1003,16 @@ class FromCallable(Schedule):
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         if xp is SCALAR:
-            return base * float(self.fn(t))  # a NumPy float in a param group breaks torch.load
-        if self.vectorized:
-            return base * self.fn(t)
-        return base * _map(self.fn, xp, t, self)
+            value = float(self.fn(t))  # a NumPy float in a param group breaks torch.load
+            if not 0.0 <= value < math.inf:  # NaN fails it too
+                raise _unwritable(self, value, t)
+            return base * value
+        values = self.fn(t) if self.vectorized else _map(self.fn, xp, t, self)
+        if _readable(xp, values) and math.prod(values.shape):
+            low, high = float(xp.min(values)), float(xp.max(values))
+            if not (0.0 <= low and high < math.inf):
+                raise _unwritable(self, low if not 0.0 <= low else high, "some t")
+        return base * values
 
     def __repr__(self) -> str:
         extra = ", vectorized=True" if self.vectorized else ""
@@ -975,6 +1023,13 @@ class FromCallable(Schedule):
             f"{self!r} wraps a Python callable and cannot be serialized; "
             "build the schedule from lrkit's shapes to save it in a config or checkpoint"
         )
+
+
+def _unwritable(owner: Schedule, value: float, t: Any) -> ValueError:
+    return ValueError(
+        f"{owner!r}'s function gave {v.shown(value)} at t={v.shown(t)}: a schedule's value is a "
+        "finite number >= 0"
+    )
 
 
 def _map(fn: Callable[[float], float], xp: Any, t: Any, owner: Schedule) -> Any:

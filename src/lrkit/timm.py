@@ -26,33 +26,46 @@ settings differ from the scheduler's (another ``t_initial``, another class) is r
 ``ValueError`` naming each difference, before anything changes. Loading writes nothing into
 the optimizer, as in timm: its own state holds the lr, and the next step writes the schedule's.
 
-Where timm is weak, the twin is not: bad arguments raise ``ValueError`` naming the argument
-(timm asserts, or fails at a later step), ``create_scheduler_v2`` refuses an unknown name, and
-:class:`PlateauLRScheduler` keeps its whole state in ``state_dict()`` (timm deprecates it
-because a resumed run loses that state). Past the end of shrinking cycles
-(``cycle_mul < 1``), where timm's ``math.log`` fails, the twin holds ``lr_min``.
+Where timm is weak, the twin is not: bad arguments raise ``ValueError`` or ``TypeError``
+naming the argument the user typed (timm asserts, or fails at a later step; the factories name
+their own arguments, ``num_epochs`` or ``lr_noise``, not the class's), and a refused
+construction leaves the optimizer exactly as it was. Flags (``warmup_prefix``,
+``t_in_epochs``, ``initialize``) are True or False, a NumPy bool too, where timm takes any
+truthy value; a number may be a NumPy or torch number, a ``Decimal`` or a ``Fraction``, each
+taken as the number it is (an int when integral, else the nearest float) and kept as a Python
+number; the settings of a feature that is off (the noise without ``noise_range_t``, the cycles
+of a single cycle, ``warmup_lr_init`` without a warmup) are checked all the same.
+``create_scheduler_v2`` refuses an unknown name, and :class:`PlateauLRScheduler` keeps its
+whole state in ``state_dict()`` (timm deprecates it because a resumed run loses that state).
+Past the end of shrinking cycles (``cycle_mul < 1``), where timm's ``math.log`` fails, the twin
+holds ``lr_min``.
 """
 
 from __future__ import annotations
 
 import abc
+import contextlib
 import copy
+import decimal
+import fractions
 import logging
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+import reprlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, cast
 
+import numpy as np
 import torch
 
 from lrkit import checks as v
-from lrkit.combinators import Noise, Warmup
+from lrkit.combinators import Cycles, Noise, Warmup
 from lrkit.recipes import timm as recipes
-from lrkit.schedule import SCALAR, Schedule
+from lrkit.schedule import Schedule
 from lrkit.shapes import Constant
 from lrkit.torch import Scheduler as _Driver
 from lrkit.torch.plateau import Plateau
-from lrkit.torch.scheduler import Rescheduled, _changed_settings
+from lrkit.torch.scheduler import Rescheduled, _changed_settings, _refuse_unwritable, _writable
 from lrkit.torch.scheduler import _time as _time_arg
 
 __all__ = [
@@ -130,10 +143,88 @@ def _write_field(group: dict[str, Any], field: str, value: Any) -> None:
         group[field] = value
 
 
+def _flag(name: str, value: Any) -> bool:
+    """timm's flag ``name`` as a bool: True or False (a NumPy bool too), never a truthy stand-in.
+
+    timm tests its flags for truth, so ``initialize="no"`` would initialize; here it is refused.
+    """
+    return v.flag(name, bool(value) if isinstance(value, np.bool_) else value)
+
+
+def _plain(name: str, value: Any) -> Any:
+    """A timm argument as the plain Python value it stands for, so that it computes as one.
+
+    timm computes with whatever it is given; the twin keeps Python numbers, so its values,
+    attributes and checkpoints (``torch.load(weights_only=True)`` reads no NumPy scalar) are
+    the same whatever numeric type was passed. A NumPy scalar or a 0-d array or tensor is its
+    Python int, float or bool; a ``decimal.Decimal`` or ``fractions.Fraction`` is the number it
+    is: the int when integral, else the nearest float (a NaN, an infinity or a signalling NaN is
+    refused under ``name``). A list or tuple is converted item by item; an array or tensor of
+    more dimensions is refused. Everything else (a str, None, a callable) is left as it is, for
+    the argument's own check.
+    """
+    if isinstance(value, np.generic):  # before the built-in types: np.float64 is a float
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [_plain(f"{name}[{i}]", item) for i, item in enumerate(value)]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        if value.ndim:
+            # timm's arguments are numbers and lists; a comparison with an array has no truth.
+            raise v.wrong_type(
+                name,
+                f"must be a Python number or list, got a {type(value).__name__} of shape {list(value.shape)}",
+            )
+        value = value.item()  # a bool or complex one is then refused by the argument's own check
+    if isinstance(value, (decimal.Decimal, fractions.Fraction)):
+        nearest = v.real(name, value)
+        whole = int(value)
+        return whole if whole == value else nearest
+    return value
+
+
+@contextlib.contextmanager
+def _unchanged_on_error(optimizer: Any) -> Iterator[None]:
+    """A construction that raises inside leaves the optimizer's param groups as they were.
+
+    Every argument is checked before the first write; this covers what is refused after it
+    (by the driver's own checks, or by a subclass's hook called during construction). A
+    tensor value is restored in place: compiled steps hold on to that very tensor.
+    """
+    groups = list(optimizer.param_groups)
+    saved = [dict(group) for group in groups]
+    tensors = [
+        [(value, value.detach().clone()) for value in group.values() if isinstance(value, torch.Tensor)]
+        for group in groups
+    ]
+    try:
+        yield
+    except BaseException:
+        with torch.no_grad():
+            for group, before, held in zip(groups, saved, tensors, strict=True):
+                group.clear()
+                group.update(before)
+                for tensor, value in held:
+                    tensor.copy_(value)
+        optimizer.param_groups[:] = groups
+        raise
+
+
+def _check_optimizer(optimizer: Any) -> None:
+    if not hasattr(optimizer, "param_groups"):
+        raise TypeError(f"optimizer must be a torch optimizer, got {reprlib.repr(optimizer)}")
+
+
 def _check_groups(optimizer: Any, param_group_field: str, initialize: bool) -> None:
     """timm's checks of the param groups, made before anything is written into them."""
-    if not hasattr(optimizer, "param_groups"):
-        raise TypeError(f"optimizer must be a torch optimizer, got {optimizer!r}")
+    _check_optimizer(optimizer)
+    if not isinstance(param_group_field, str):
+        raise v.wrong_type(
+            "param_group_field",
+            f"must be the name of a param group field, got {reprlib.repr(param_group_field)}",
+        )
     initial = f"initial_{param_group_field}"
     for i, group in enumerate(optimizer.param_groups):
         # KeyError, as timm raises, so code that catches it keeps working.
@@ -174,37 +265,44 @@ class Scheduler(_Driver, metaclass=abc.ABCMeta):
         noise_seed: int | None = None,
         initialize: bool = True,
     ) -> None:
+        initialize = _flag("initialize", initialize)
+        t_in_epochs = _flag("t_in_epochs", t_in_epochs)
         _check_groups(optimizer, param_group_field, initialize)
-        v.flag("t_in_epochs", t_in_epochs)
+        noise_range_t = _plain("noise_range_t", noise_range_t)
+        noise_pct = _plain("noise_pct", noise_pct)
+        noise_std = _plain("noise_std", noise_std)
+        noise_seed = _plain("noise_seed", noise_seed)
         seed = noise_seed if noise_seed is not None else 42
-        if noise_range_t is not None:
-            _noise_node(noise_range_t, noise_pct, noise_std, seed, noise_type)
-        # Checked: from here on the optimizer changes, attribute by attribute as in timm.
-        self.optimizer = optimizer
-        self.param_group_field = param_group_field
-        self._initial_param_group_field = f"initial_{param_group_field}"
-        initial = self._initial_param_group_field
-        if initialize:
-            for group in optimizer.param_groups:
-                group.setdefault(initial, group[param_group_field])
-        self.base_values = [group[initial] for group in optimizer.param_groups]
-        self.metric = None
-        self.t_in_epochs = t_in_epochs
-        self.noise_range_t = noise_range_t
-        self.noise_pct = noise_pct
-        self.noise_type = noise_type
-        self.noise_std = noise_std
-        self.noise_seed = seed
-        # What the driver adds is lrkit's, not timm's: state_dict() keeps it apart.
-        before = set(self.__dict__)
-        self._setup(
-            optimizer,
-            "epoch" if t_in_epochs else "update",
-            None,
-            {param_group_field: [_GetLr(self, i) for i in range(len(optimizer.param_groups))]},
-        )
-        self._lrkit_driver_keys = frozenset(set(self.__dict__) - before)
-        self.update_groups(self.base_values)
+        # The noise settings are checked with the noise off too: a typo there would otherwise
+        # surface only on the day the noise is switched on.
+        _noise_node(noise_range_t, noise_pct, noise_std, seed, noise_type)
+        with _unchanged_on_error(optimizer):
+            # Checked: from here on the optimizer changes, attribute by attribute as in timm.
+            self.optimizer = optimizer
+            self.param_group_field = param_group_field
+            self._initial_param_group_field = f"initial_{param_group_field}"
+            initial = self._initial_param_group_field
+            if initialize:
+                for group in optimizer.param_groups:
+                    group.setdefault(initial, group[param_group_field])
+            self.base_values = [group[initial] for group in optimizer.param_groups]
+            self.metric = None
+            self.t_in_epochs = t_in_epochs
+            self.noise_range_t = noise_range_t
+            self.noise_pct = noise_pct
+            self.noise_type = noise_type
+            self.noise_std = noise_std
+            self.noise_seed = seed
+            # What the driver adds is lrkit's, not timm's: state_dict() keeps it apart.
+            before = set(self.__dict__)
+            self._setup(
+                optimizer,
+                "epoch" if t_in_epochs else "update",
+                None,
+                {param_group_field: [_GetLr(self, i) for i in range(len(optimizer.param_groups))]},
+            )
+            self._lrkit_driver_keys = frozenset(set(self.__dict__) - before)
+            self.update_groups(self.base_values)
 
     # -- timm's API ---------------------------------------------------------------------------
 
@@ -265,6 +363,9 @@ class Scheduler(_Driver, metaclass=abc.ABCMeta):
         if not isinstance(values, (list, tuple)):
             values = [values] * len(groups)
         field = self.param_group_field
+        if not _writable(list(values)):
+            # Before any write: a value no driver writes (a subclass's _get_lr) changes nothing.
+            _refuse_unwritable(field, values, getattr(self, "_t", "?"), [], what=f"{type(self).__name__}")
         written = []
         # Indexed rather than zipped: this runs at every step, and zip(strict=False) costs more
         # than the writes. As timm's zip, it stops at the shorter of the two.
@@ -514,7 +615,7 @@ class _Shaped:
             t = t - self.warmup_t
         bases = self.base_values
         if len(bases) == 1:
-            return [float(core._value(SCALAR, t, float(bases[0])))]
+            return [core._held(t, float(bases[0]))]
         # One evaluation per distinct base value: exactly timm's value for each group, at the
         # cost of one evaluation when the groups share a base (lr_scale layer decay).
         values = []
@@ -522,23 +623,41 @@ class _Shaped:
         for base in bases:
             value = seen.get(base)
             if value is None:
-                value = seen[base] = float(core._value(SCALAR, t, float(base)))
+                value = seen[base] = core._held(t, float(base))
             values.append(value)
         return values
 
-    def _from_recipe(self, args: dict[str, Any]) -> None:
-        """Build from a constructor's ``locals()``: timm's base, then timm's attributes.
+    def _build(self, args: dict[str, Any]) -> None:
+        """Build from a constructor's ``locals()``: timm's base, timm's attributes, the warmup.
 
-        The whole schedule is built first, so a bad argument fails before the optimizer is touched.
+        Every argument is checked first (the whole schedule is built, and what it leaves unused
+        checked too), so a bad one is refused before the optimizer is touched; anything refused
+        later leaves the optimizer as it was.
         """
         del args["self"]
         optimizer = args.pop("optimizer")
+        _check_optimizer(optimizer)
+        args = {key: _plain(key, value) for key, value in args.items()}
+        if "warmup_prefix" in args:
+            args["warmup_prefix"] = _flag("warmup_prefix", args["warmup_prefix"])
         base = {key: args.pop(key) for key in self._BASE_ARGS}
         type(self)._RECIPE(**args)
+        self._check_unused(args)
         self._lrkit_core_cache: tuple[Any, Schedule | None] = (None, None)
-        Scheduler.__init__(self, optimizer, "lr", **base)  # type: ignore[arg-type]
-        for key, value in args.items():  # timm keeps every argument as an attribute
-            setattr(self, key, value)
+        with _unchanged_on_error(optimizer):
+            Scheduler.__init__(self, optimizer, "lr", **base)  # type: ignore[arg-type]
+            for key, value in args.items():  # timm keeps every argument as an attribute
+                setattr(self, key, value)
+            self._finish()
+
+    def _check_unused(self, args: Mapping[str, Any]) -> None:
+        """Check the arguments the schedule leaves out (those of a feature switched off)."""
+        # Without a warmup (warmup_t=0) a schedule has no ramp to start from warmup_lr_init.
+        Warmup(Constant(), warmup_t=args["warmup_t"], warmup_lr_init=args["warmup_lr_init"])
+
+    def _finish(self) -> None:
+        """timm's last steps of construction, after its attributes are set."""
+        self._start_warmup()
 
     def _warmup_targets(self) -> list[Any]:
         """Where timm's ramp ends, per group: the base values."""
@@ -564,6 +683,21 @@ class _CyclicMixin(_Shaped):
     t_initial: Any
     cycle_mul: Any
     cycle_limit: Any
+
+    def _check_unused(self, args: Mapping[str, Any]) -> None:
+        super()._check_unused(args)
+        if args["cycle_limit"] is None:
+            # lrkit's cycles read None as "for ever"; timm compares the cycle index with it.
+            raise v.wrong_type("cycle_limit", "must be an integer (timm counts the cycles), got None")
+        # One cycle of constant length leaves the cycle settings out of the schedule (it is the
+        # shape itself): they are checked all the same, as the cycles would check them.
+        Cycles(
+            Constant(),
+            t_initial=args["t_initial"],
+            cycle_mul=args["cycle_mul"],
+            cycle_decay=args["cycle_decay"],
+            cycle_limit=args["cycle_limit"],
+        )
 
     def get_cycle_length(self, cycles: int = 0) -> int | float:
         """The length of ``cycles`` cycles (``cycle_limit`` by default), plus a warmup prefix."""
@@ -596,8 +730,7 @@ class CosineLRScheduler(_CyclicMixin, Scheduler):
         k_decay: float = 1.0,
         initialize: bool = True,
     ) -> None:
-        self._from_recipe(dict(locals()))
-        self._start_warmup()
+        self._build(dict(locals()))
 
 
 class TanhLRScheduler(_CyclicMixin, Scheduler):
@@ -626,8 +759,7 @@ class TanhLRScheduler(_CyclicMixin, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        self._from_recipe(dict(locals()))
-        self._start_warmup()
+        self._build(dict(locals()))
 
     def _warmup_targets(self) -> list[Any]:
         # Without a prefix timm's ramp ends where the curve is at warmup_t (its _get_lr there).
@@ -660,8 +792,7 @@ class PolyLRScheduler(_CyclicMixin, Scheduler):
         k_decay: float = 1.0,
         initialize: bool = True,
     ) -> None:
-        self._from_recipe(dict(locals()))
-        self._start_warmup()
+        self._build(dict(locals()))
 
 
 class StepLRScheduler(_Shaped, Scheduler):
@@ -685,8 +816,7 @@ class StepLRScheduler(_Shaped, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        self._from_recipe(dict(locals()))
-        self._start_warmup()
+        self._build(dict(locals()))
 
 
 class MultiStepLRScheduler(_Shaped, Scheduler):
@@ -713,8 +843,7 @@ class MultiStepLRScheduler(_Shaped, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        self._from_recipe(dict(locals()))
-        self._start_warmup()
+        self._build(dict(locals()))
 
     @staticmethod
     def _core_settings(self: Any) -> tuple[Any, ...]:
@@ -764,9 +893,11 @@ class WSDLRScheduler(_Shaped, Scheduler):
         noise_seed: int = 42,
         initialize: bool = True,
     ) -> None:
-        self._from_recipe(dict(locals()))
-        if stable_fn != "constant" and stable_timescale is None:
-            self.stable_timescale = warmup_t  # the default timm derives
+        self._build(dict(locals()))
+
+    def _finish(self) -> None:
+        if self.stable_fn != "constant" and self.stable_timescale is None:
+            self.stable_timescale = self.warmup_t  # the default timm derives
         self._start_warmup()
 
     def get_cycle_length(self, cycles: int = 0) -> int | float:
@@ -837,42 +968,54 @@ class PlateauLRScheduler(Scheduler):
         noise_seed: int | None = None,
         initialize: bool = True,
     ) -> None:
-        # Every argument is checked before the optimizer changes.
+        # Every argument is checked before the optimizer changes (the noise's with the noise off).
+        decay_rate = _plain("decay_rate", decay_rate)
+        patience_t = _plain("patience_t", patience_t)
+        threshold = _plain("threshold", threshold)
+        cooldown_t = _plain("cooldown_t", cooldown_t)
+        warmup_t = _plain("warmup_t", warmup_t)
+        warmup_lr_init = _plain("warmup_lr_init", warmup_lr_init)
+        lr_min = _plain("lr_min", lr_min)
+        noise_range_t = _plain("noise_range_t", noise_range_t)
+        noise_pct = _plain("noise_pct", noise_pct)
+        noise_std = _plain("noise_std", noise_std)
+        noise_seed = _plain("noise_seed", noise_seed)
+        initialize = _flag("initialize", initialize)
         _check_groups(optimizer, "lr", initialize)
         Warmup(Constant(), warmup_t=warmup_t, warmup_lr_init=warmup_lr_init)
-        if noise_range_t is not None:
-            _noise_node(
-                noise_range_t, noise_pct, noise_std, 42 if noise_seed is None else noise_seed, noise_type
-            )
-        with v.renamed(factor="decay_rate", patience="patience_t", cooldown="cooldown_t", min_lr="lr_min"):
-            plateau = _TimmPlateau(
+        _noise_node(noise_range_t, noise_pct, noise_std, 42 if noise_seed is None else noise_seed, noise_type)
+        with _unchanged_on_error(optimizer):
+            with v.renamed(
+                factor="decay_rate", patience="patience_t", cooldown="cooldown_t", min_lr="lr_min"
+            ):
+                plateau = _TimmPlateau(
+                    optimizer,
+                    mode=mode,
+                    factor=decay_rate,
+                    patience=patience_t,
+                    threshold=threshold,
+                    cooldown=cooldown_t,
+                    lr_min=lr_min,
+                    nonfinite="count",  # torch counts a NaN metric as a bad epoch; timm inherits that
+                    distributed=False,  # timm's train.py reduces its metrics across ranks itself
+                )
+            super().__init__(
                 optimizer,
-                mode=mode,
-                factor=decay_rate,
-                patience=patience_t,
-                threshold=threshold,
-                cooldown=cooldown_t,
-                lr_min=lr_min,
-                nonfinite="count",  # torch counts a NaN metric as a bad epoch; timm inherits that
-                distributed=False,  # timm's train.py reduces its metrics across ranks itself
+                "lr",
+                noise_range_t=noise_range_t,
+                noise_type=noise_type,
+                noise_pct=noise_pct,
+                noise_std=noise_std,
+                noise_seed=noise_seed,
+                initialize=initialize,
             )
-        super().__init__(
-            optimizer,
-            "lr",
-            noise_range_t=noise_range_t,
-            noise_type=noise_type,
-            noise_pct=noise_pct,
-            noise_std=noise_std,
-            noise_seed=noise_seed,
-            initialize=initialize,
-        )
-        self.lr_scheduler = plateau
-        self.warmup_t = warmup_t
-        self.warmup_lr_init = warmup_lr_init
-        self.warmup_steps = self._warmup_steps()
-        if self.warmup_t:
-            super().update_groups(self.warmup_lr_init)
-        self.restore_lr: list[float] | None = None
+            self.lr_scheduler = plateau
+            self.warmup_t = warmup_t
+            self.warmup_lr_init = warmup_lr_init
+            self.warmup_steps = self._warmup_steps()
+            if self.warmup_t:
+                super().update_groups(self.warmup_lr_init)
+            self.restore_lr: list[float] | None = None
 
     def _warmup_steps(self) -> list[Any]:
         """timm's ``warmup_steps``: the ramp's slope per group, up to its base (1 each without a warmup)."""
@@ -1033,13 +1176,53 @@ def scheduler_kwargs(cfg: Any, decreasing_metric: bool | None = None) -> dict[st
     return recipes.scheduler_kwargs(cfg, decreasing_metric)
 
 
+#: ``create_scheduler_v2``'s arguments by the names of timm's ``train.py`` flags (``args``).
+_ARGS_NAMES = {
+    "num_epochs": "epochs",
+    "noise": "lr_noise",
+    "noise_pct": "lr_noise_pct",
+    "noise_std": "lr_noise_std",
+    "noise_seed": "seed",
+    "cycle_mul": "lr_cycle_mul",
+    "cycle_decay": "lr_cycle_decay",
+    "cycle_limit": "lr_cycle_limit",
+    "k_decay": "lr_k_decay",
+    "decay_fn": "lr_decay_fn",
+    "stable_timescale": "lr_stable_timescale",
+}
+
+#: The class arguments that ``create_scheduler_v2``'s arguments become, by ``sched``.
+_FACTORY_NAMES = {
+    "t_in_epochs": "step_on_epochs",
+    "t_initial": "num_epochs",
+    "warmup_t": "warmup_epochs",
+    "warmup_lr_init": "warmup_lr",
+    "lr_min": "min_lr",
+    "noise_range_t": "noise",
+}
+_FACTORY_NAMES_BY_SCHED = {
+    "poly": {"power": "decay_rate"},
+    "step": {"decay_t": "decay_epochs"},
+    "wsd": {"decay_t": "decay_epochs"},
+    "rsqrt": {"decay_t": "decay_epochs"},
+    "multistep": {"decay_t": "decay_milestones"},
+    "plateau": {"patience_t": "patience_epochs", "mode": "plateau_mode"},
+}
+
+
 def create_scheduler(
     args: Any, optimizer: torch.optim.Optimizer, updates_per_epoch: int = 0
 ) -> tuple[Any, int]:
-    """Build the scheduler timm's ``train.py`` builds from its flags: ``(scheduler, num_epochs)``."""
-    return create_scheduler_v2(
-        optimizer=optimizer, **scheduler_kwargs(args), updates_per_epoch=updates_per_epoch
-    )
+    """Build the scheduler timm's ``train.py`` builds from its flags: ``(scheduler, num_epochs)``.
+
+    A bad flag is refused under its attribute's name (``lr_noise``, ``sched_on_updates``).
+    """
+    # timm negates this flag as it reads it, which would turn any value into a bool.
+    _flag("sched_on_updates", getattr(args, "sched_on_updates", False))
+    with v.renamed(**_ARGS_NAMES):
+        return create_scheduler_v2(
+            optimizer=optimizer, **scheduler_kwargs(args), updates_per_epoch=updates_per_epoch
+        )
 
 
 def create_scheduler_v2(
@@ -1077,15 +1260,19 @@ def create_scheduler_v2(
     returned includes cycles, a warmup prefix and cooldown, as timm's does.
     """
     # The signature above is timm's, spelled out for drop-in use; the plan takes the same names.
-    arguments = dict(locals())
-    del arguments["optimizer"]
-    planned = recipes.plan(**arguments)
-    if planned.name == "none":
-        return None, planned.num_epochs
-    if planned.name == "plateau":
-        return PlateauLRScheduler(optimizer, **planned.kwargs), planned.num_epochs
-    cls = _CLASSES[planned.name]
-    return cls(optimizer, **planned.kwargs, t_in_epochs=planned.step_on_epochs), planned.num_epochs
+    arguments = {key: _plain(key, value) for key, value in locals().items() if key != "optimizer"}
+    for key in ("warmup_prefix", "step_on_epochs"):
+        arguments[key] = _flag(key, arguments[key])
+    # The plan and the class it names speak of the class's arguments; errors name the factory's.
+    names = {**_FACTORY_NAMES, **_FACTORY_NAMES_BY_SCHED.get(sched, {})} if isinstance(sched, str) else {}
+    with v.renamed(**names):
+        planned = recipes.plan(**arguments)
+        if planned.name == "none":
+            return None, planned.num_epochs
+        if planned.name == "plateau":
+            return PlateauLRScheduler(optimizer, **planned.kwargs), planned.num_epochs
+        cls = _CLASSES[planned.name]
+        return cls(optimizer, **planned.kwargs, t_in_epochs=planned.step_on_epochs), planned.num_epochs
 
 
 _CLASSES: dict[str, type[Scheduler]] = {

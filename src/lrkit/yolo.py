@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 
 from lrkit import checks as v
@@ -31,6 +32,16 @@ from lrkit.shapes import Constant, Cosine, Linear
 from lrkit.torch.scheduler import Scheduler
 
 __all__ = ["YoloScheduler", "lf", "optimizer", "param_groups", "scheduler", "warmup_iterations"]
+
+
+def _flag(name: str, value: Any) -> bool:
+    """A flag as a bool (a NumPy bool too): YOLOv5's hyperparameter files are read as truthy."""
+    return v.flag(name, bool(value) if isinstance(value, np.bool_) else value)
+
+
+def _momentum(name: str, value: Any) -> float:
+    # 1 or more never lets the velocity decay: SGD diverges.
+    return v.real(name, value, minimum=0.0, maximum=1.0, strict_maximum=True)
 
 
 def param_groups(model: torch.nn.Module, weight_decay: float = 5e-4) -> list[dict[str, Any]]:
@@ -65,7 +76,14 @@ def optimizer(
     weight_decay: float = 5e-4,
     nesterov: bool = True,
 ) -> torch.optim.SGD:
-    """YOLOv5's SGD over :func:`param_groups` (bias group ``2``)."""
+    """YOLOv5's SGD over :func:`param_groups` (bias group ``2``).
+
+    ``lr`` >= 0, ``0 <= momentum < 1`` (Nesterov's needs it above 0), ``weight_decay`` >= 0.
+    """
+    lr = v.real("lr", lr, minimum=0.0)
+    momentum = _momentum("momentum", momentum)
+    if _flag("nesterov", nesterov) and momentum == 0:
+        raise v.invalid("nesterov", "needs {momentum} > 0 (Nesterov momentum), got 0", "momentum")
     return torch.optim.SGD(param_groups(model, weight_decay), lr=lr, momentum=momentum, nesterov=nesterov)
 
 
@@ -81,9 +99,11 @@ def lf(epochs: int, lrf: float = 0.01, cos_lr: bool = True) -> Schedule:
     """
     epochs = v.integer("epochs", epochs, minimum=1)
     lrf = v.real("lrf", lrf, minimum=0.0)
-    if cos_lr:
-        return Cosine(t_initial=epochs, lr_min=lrf)
-    return Linear(t_initial=epochs, start_factor=1.0, end_factor=lrf)
+    cos_lr = _flag("cos_lr", cos_lr)
+    with v.renamed(t_initial="epochs", lr_min="lrf", end_factor="lrf"):
+        if cos_lr:
+            return Cosine(t_initial=epochs, lr_min=lrf)
+        return Linear(t_initial=epochs, start_factor=1.0, end_factor=lrf)
 
 
 class YoloScheduler(Scheduler):
@@ -118,15 +138,41 @@ class YoloScheduler(Scheduler):
         if epoch is not None:
             super().step(epoch, metric)
             return
-        self._step_count += 1
         upe = self.updates_per_epoch or 1
-        self._ticks = (math.floor(self._ticks / upe) + 1) * upe
-        self._apply(self._ticks)
+        ticks = (math.floor(self._ticks / upe) + 1) * upe
+        self._advance(ticks, ticks)  # raising, it changes nothing
+        self._step_count += 1
 
 
 def warmup_iterations(warmup_epochs: float, batches_per_epoch: int, min_warmup_iters: int = 100) -> int:
-    """YOLOv5's warmup length: ``max(round(warmup_epochs * nb), min_warmup_iters)``."""
-    return max(round(warmup_epochs * batches_per_epoch), min_warmup_iters)
+    """YOLOv5's warmup length: ``max(round(warmup_epochs * nb), min_warmup_iters)``.
+
+    ``warmup_epochs`` >= 0, ``batches_per_epoch`` >= 1 and ``min_warmup_iters`` >= 0 (an int).
+    """
+    return _warmup_iterations(*_warmup_arguments(warmup_epochs, batches_per_epoch, min_warmup_iters))
+
+
+def _warmup_arguments(
+    warmup_epochs: Any, batches_per_epoch: Any, min_warmup_iters: Any
+) -> tuple[float, int, int]:
+    """The arguments of :func:`warmup_iterations`, checked."""
+    warmup_epochs = v.real("warmup_epochs", warmup_epochs, minimum=0.0)
+    nb = v.integer("batches_per_epoch", batches_per_epoch, minimum=1)
+    min_warmup_iters = v.integer("min_warmup_iters", min_warmup_iters, minimum=0)
+    # Iteration counts become float times of the schedules: they must be within the float range.
+    v.real("batches_per_epoch", nb)
+    v.real("min_warmup_iters", min_warmup_iters)
+    if not math.isfinite(warmup_epochs * nb):
+        raise v.invalid(
+            "warmup_epochs",
+            f"times {{batches_per_epoch}} ({nb}) must be finite, got {warmup_epochs!r}",
+            "batches_per_epoch",
+        )
+    return warmup_epochs, nb, min_warmup_iters
+
+
+def _warmup_iterations(warmup_epochs: float, nb: int, min_warmup_iters: int) -> int:
+    return max(round(warmup_epochs * nb), min_warmup_iters)
 
 
 def scheduler(
@@ -163,18 +209,25 @@ def scheduler(
 
     ``base`` is each group's ``initial_lr``; ``momentum`` is written as each group's
     ``initial_momentum``, since YOLOv5's momentum target is the absolute hyperparameter.
+
+    Every argument is checked, the momentum ones (``0 <= momentum, warmup_momentum < 1``) also
+    for an optimizer without momentum, before the optimizer changes; a refused call leaves it
+    as it was.
     """
+    if not hasattr(optimizer, "param_groups"):
+        raise TypeError(f"optimizer must be a torch optimizer, got {type(optimizer).__name__}")
     groups = optimizer.param_groups
-    nb = v.integer("batches_per_epoch", batches_per_epoch, minimum=1)
+    warmup_epochs, nb, min_warmup_iters = _warmup_arguments(
+        warmup_epochs, batches_per_epoch, min_warmup_iters
+    )
+    nw = _warmup_iterations(warmup_epochs, nb, min_warmup_iters)
     bias_group = v.integer("bias_group", bias_group, minimum=-len(groups))
     if bias_group >= len(groups):
-        raise ValueError(f"bias_group must name one of the {len(groups)} param groups, got {bias_group}")
-    nw = warmup_iterations(
-        v.real("warmup_epochs", warmup_epochs, minimum=0.0),
-        nb,
-        v.integer("min_warmup_iters", min_warmup_iters, minimum=0),
-    )
-    v.flag("lag", lag)
+        raise v.invalid("bias_group", f"must name one of the {len(groups)} param groups, got {bias_group}")
+    lag = _flag("lag", lag)
+    warmup_bias_lr = v.real("warmup_bias_lr", warmup_bias_lr, minimum=0.0)
+    momentum = _momentum("momentum", momentum)
+    warmup_momentum = _momentum("warmup_momentum", warmup_momentum)
     curve = lf(epochs, lrf, cos_lr)
     target = Multiplier(Stairs(curve, every=nb))
     after = target
@@ -196,13 +249,23 @@ def scheduler(
         return Sequential([ramp, Shift(after, by=-(nw + 1))], boundaries=[nw + 1])
 
     plain = lr_schedule(0.0)
-    bias = lr_schedule(v.real("warmup_bias_lr", warmup_bias_lr, minimum=0.0))
+    bias = lr_schedule(warmup_bias_lr)
     lrs = [bias if i == bias_group % len(groups) else plain for i in range(len(groups))]
     fields: dict[str, Any] = {"lr": lrs}
-    if all("momentum" in group for group in groups):
-        momentum = v.real("momentum", momentum, minimum=0.0)
-        for group in groups:
-            group["initial_momentum"] = momentum
-        start = v.real("warmup_momentum", warmup_momentum, minimum=0.0)
-        fields["momentum"] = Warmup(Constant(), warmup_t=nw, warmup_lr_init=start) if nw else Constant()
-    return YoloScheduler(optimizer, lag=lag, unit="update", updates_per_epoch=nb, **fields)
+    if not all("momentum" in group for group in groups):
+        return YoloScheduler(optimizer, lag=lag, unit="update", updates_per_epoch=nb, **fields)
+    fields["momentum"] = Warmup(Constant(), warmup_t=nw, warmup_lr_init=warmup_momentum) if nw else Constant()
+    missing = object()
+    before = [group.get("initial_momentum", missing) for group in groups]
+    for group in groups:
+        group["initial_momentum"] = momentum
+    try:
+        return YoloScheduler(optimizer, lag=lag, unit="update", updates_per_epoch=nb, **fields)
+    except BaseException:
+        # The driver's own checks refused: the momentum bases go back to what they were.
+        for group, value in zip(groups, before, strict=True):
+            if value is missing:
+                del group["initial_momentum"]
+            else:
+                group["initial_momentum"] = value
+        raise

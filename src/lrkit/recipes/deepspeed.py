@@ -252,7 +252,7 @@ class DeepSpeedRangeTest(Schedule):
     def __post_init__(self) -> None:
         _set(self, "step_size", v.integer("step_size", self.step_size, minimum=1))
         _set(self, "step_rate", v.real_or_int("step_rate", self.step_rate, minimum=0.0))
-        v.flag("staircase", self.staircase)
+        _set(self, "staircase", v.flag("staircase", self.staircase))
 
     @property
     def length(self) -> float | None:

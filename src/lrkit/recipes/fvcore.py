@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 
 from lrkit import checks as v
 from lrkit.recipes.registry import discover, qualified_only, register
-from lrkit.schedule import SCALAR, Clock, Schedule, _set, from_dict, schedule_class
+from lrkit.schedule import SCALAR, Clock, Schedule, _power, _set, from_dict, schedule_class
 
 __all__ = [
     "WHERE_EPSILON",
@@ -73,7 +73,8 @@ def _numbers(name: str, values: Any, *, empty: bool = False) -> tuple[int | floa
         raise v.wrong_type(name, f"must be a list of numbers, got {values!r}")
     if not values and not empty:
         raise v.invalid(name, "must hold at least one value, got []")
-    return tuple(_number(f"{name}[{i}]", x) for i, x in enumerate(values))
+    # Every list of fvcore's holds values or times: neither is ever negative.
+    return tuple(_number(f"{name}[{i}]", x, minimum=0.0) for i, x in enumerate(values))
 
 
 def _held(xp: Any, where: Any) -> Any:
@@ -116,7 +117,7 @@ class ConstantParamScheduler(_WhereSchedule):
     value: float
 
     def __post_init__(self) -> None:
-        _set(self, "value", _number("value", self.value))
+        _set(self, "value", _number("value", self.value, minimum=0.0))
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         return self.value if xp is SCALAR else self.value + 0.0 * t
@@ -140,8 +141,8 @@ class CosineParamScheduler(_WhereSchedule):
     end_value: float
 
     def __post_init__(self) -> None:
-        _set(self, "start_value", _number("start_value", self.start_value))
-        _set(self, "end_value", _number("end_value", self.end_value))
+        _set(self, "start_value", _number("start_value", self.start_value, minimum=0.0))
+        _set(self, "end_value", _number("end_value", self.end_value, minimum=0.0))
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         where = _held(xp, t)
@@ -166,12 +167,12 @@ class ExponentialParamScheduler(_WhereSchedule):
     decay: float
 
     def __post_init__(self) -> None:
-        _set(self, "start_value", _number("start_value", self.start_value))
+        _set(self, "start_value", _number("start_value", self.start_value, minimum=0.0))
         # decay ** where for the slightly negative where a composite can pass: decay > 0.
         _set(self, "decay", _number("decay", self.decay, minimum=0.0, strict_minimum=True))
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
-        return self.start_value * (self.decay ** _held(xp, t))
+        return self.start_value * _power(xp, self.decay, _held(xp, t))
 
 
 @schedule_class
@@ -192,8 +193,8 @@ class LinearParamScheduler(_WhereSchedule):
     end_value: float
 
     def __post_init__(self) -> None:
-        _set(self, "start_value", _number("start_value", self.start_value))
-        _set(self, "end_value", _number("end_value", self.end_value))
+        _set(self, "start_value", _number("start_value", self.start_value, minimum=0.0))
+        _set(self, "end_value", _number("end_value", self.end_value, minimum=0.0))
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         where = _held(xp, t)
@@ -352,7 +353,8 @@ class StepWithFixedGammaParamScheduler(_Steps):
 
     def __post_init__(self) -> None:
         _set(self, "base_value", _number("base_value", self.base_value, minimum=0.0, strict_minimum=True))
-        _set(self, "num_decays", v.integer("num_decays", self.num_decays, minimum=1))
+        # fvcore lists every step's value, as lrkit does: past 2 ** 22 it is memory, not a schedule.
+        _set(self, "num_decays", v.integer("num_decays", self.num_decays, minimum=1, maximum=2**22))
         _set(self, "gamma", _number("gamma", self.gamma, minimum=0.0, strict_minimum=True))
         _set(self, "num_updates", v.integer("num_updates", self.num_updates, minimum=1))
         values = [self.base_value]
@@ -382,7 +384,7 @@ class PolynomialDecayParamScheduler(_WhereSchedule):
     power: float
 
     def __post_init__(self) -> None:
-        _set(self, "base_value", _number("base_value", self.base_value))
+        _set(self, "base_value", _number("base_value", self.base_value, minimum=0.0))
         # 0 ** power at where = 1: a negative power divides by zero (fvcore raises there).
         _set(self, "power", _number("power", self.power, minimum=0.0))
 

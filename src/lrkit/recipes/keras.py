@@ -45,7 +45,7 @@ from typing import Any, ClassVar
 from lrkit import checks as v
 from lrkit.combinators import Horizon, Rebase, Sequential, Stairs, Stretch
 from lrkit.recipes.registry import Reading, qualified_only, register, register_export, register_format
-from lrkit.schedule import SCALAR, Schedule, _set, schedule_class
+from lrkit.schedule import SCALAR, Schedule, _power, _set, schedule_class
 from lrkit.shapes import CosinePower, Exponential, InverseTime, Linear, PiecewiseConstant, Poly
 
 __all__ = [
@@ -99,7 +99,8 @@ class CosineRestarts(Schedule):
         )
         _set(self, "t_mul", v.real_or_int("t_mul", self.t_mul, **positive))
         _set(self, "m_mul", v.real_or_int("m_mul", self.m_mul, minimum=0.0))
-        _set(self, "alpha", v.real_or_int("alpha", self.alpha, minimum=0.0))
+        # A floor above the restarts' peak (alpha > 1) runs the lr negative once m_mul grows them.
+        _set(self, "alpha", v.real_or_int("alpha", self.alpha, minimum=0.0, maximum=1.0))
 
     def _done(self, index: Any) -> Any:
         """Where period ``index`` starts, in units of the first period: ``(1 - t_mul ** i) / (1 - t_mul)``."""
@@ -129,7 +130,7 @@ class CosineRestarts(Schedule):
             index = xp.where(fraction < self._done(index), index - 1, index)
             index = xp.where(fraction >= self._done(index + 1), index + 1, index)
             fraction = (fraction - self._done(index)) / t_mul**index
-        decayed = 0.5 * self.m_mul**index * (1.0 + xp.cos(math.pi * fraction))
+        decayed = 0.5 * _power(xp, self.m_mul, index) * (1.0 + xp.cos(math.pi * fraction))
         value = base * ((1 - self.alpha) * decayed + self.alpha)
         if ended is None:
             return value

@@ -234,7 +234,7 @@ def _check_floor(obj: Any) -> None:
         )
     for name in ("eta_min", "eta_min_ratio"):
         if getattr(obj, name) is not None:
-            _set(obj, name, v.real_or_int(name, getattr(obj, name)))
+            _set(obj, name, v.real_or_int(name, getattr(obj, name), minimum=0.0))
     if obj.base_value is not None:
         _set(obj, "base_value", v.real_or_int("base_value", obj.base_value, minimum=0.0))
 
@@ -301,7 +301,8 @@ class PolyFloor(Schedule):
     def __post_init__(self) -> None:
         _set(self, "total_iters", v.integer("total_iters", self.total_iters, minimum=1))
         _set(self, "power", v.real_or_int("power", self.power, minimum=0.0))
-        for name in ("eta_min", "start_scale", "start_offset"):
+        _set(self, "eta_min", v.real_or_int("eta_min", self.eta_min, minimum=0.0))
+        for name in ("start_scale", "start_offset"):
             _set(self, name, v.real_or_int(name, getattr(self, name)))
 
     @property
@@ -596,7 +597,7 @@ def _factor(s: _Scheduler) -> tuple[Schedule, Callable[[int, int], bool]] | None
             return f, (never if start == 1 else lambda lo, hi: lo <= 0 <= hi)
         return f, every
     if s.family == "Poly":
-        eta_min = _number("eta_min", a["eta_min"])
+        eta_min = _number("eta_min", a["eta_min"], minimum=0.0)
         power = _number("power", a["power"], minimum=0.0)
         if last == 0 or power == 0:
             return Constant(), never
@@ -643,9 +644,9 @@ def _cosine_floor(s: _Scheduler) -> tuple[Any, Any]:
             "give one of {eta_min} and {eta_min_ratio}, not both", "eta_min", "eta_min_ratio"
         )
     if eta_min is not None:
-        eta_min = _number("eta_min", eta_min)
+        eta_min = _number("eta_min", eta_min, minimum=0.0)
     if ratio is not None:
-        ratio = _number("eta_min_ratio", ratio)
+        ratio = _number("eta_min_ratio", ratio, minimum=0.0)
     return eta_min, ratio
 
 
@@ -680,7 +681,7 @@ def _setter(s: _Scheduler, base_value: float | None) -> _Setter:
 
         return _Setter(s, cosine, 1, last)
     if s.family == "Poly":
-        eta_min = _number("eta_min", a["eta_min"])
+        eta_min = _number("eta_min", a["eta_min"], minimum=0.0)
         power = _number("power", a["power"], minimum=0.0)
         return _Setter(
             s,

@@ -203,7 +203,7 @@ class NemoPolicy(Schedule):
         _set(self, "min_lr", v.real_or_int("min_lr", self.min_lr, minimum=0.0))
         # NeMo raises math.pow's domain error at max_steps for a negative power.
         _set(self, "power", v.real_or_int("power", self.power, minimum=0.0))
-        v.flag("cycle", self.cycle)
+        _set(self, "cycle", v.flag("cycle", self.cycle))
         _set(self, "decay_rate", v.real_or_int("decay_rate", self.decay_rate))
         if policy == "NoamAnnealing":
             if self.d_model is None:

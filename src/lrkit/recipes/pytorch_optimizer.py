@@ -17,9 +17,11 @@ every group whatever its own lr. ``get_chebyshev_schedule`` and ``get_wsd_schedu
 ``LambdaLR`` multipliers of each group's lr.
 
 Formulas are the library's as it computes them, past the end of a run too: ``LinearScheduler``'s
-line goes on below ``min_lr`` after ``t_max`` (and below 0), ``CosineScheduler``'s cosine rises
-again, and ``PolyScheduler`` computes ``min_lr + (max_lr - min_lr) * (s - warmup_steps) **
-poly_order``, which grows with the steps past the warmup and does not read ``t_max``.
+line goes on below ``min_lr`` after ``t_max``, ``CosineScheduler``'s cosine rises again, and
+``PolyScheduler`` computes ``min_lr + (max_lr - min_lr) * (s - warmup_steps) ** poly_order``,
+which grows with the steps past the warmup and does not read ``t_max``. One exception: where the
+library's line (or a poly falling from ``max_lr < min_lr``) goes below 0, lrkit holds 0, as no
+lrkit schedule writes a negative lr.
 
 Not registered: ``ProportionScheduler`` maps another scheduler's lr to a value such as GSAM's
 rho (it schedules no lr), ``deberta_v3_large_lr_scheduler`` builds param groups, and the torch
@@ -266,8 +268,8 @@ class LinearWarmupDecay(Schedule):
     ``v(t) = min_lr`` for ``t < 1``; ``init_lr + (max_lr - init_lr) * s / w`` for ``s < w``;
     ``max_lr`` at ``s = w``; past it ``max_lr + (min_lr - max_lr) * (s - w) / (t_max - w)``
     (linear), ``min_lr + (max_lr - min_lr) * (cos(pi * (s - w) / (t_max - w)) + 1) / 2``
-    (cosine) or ``min_lr + (max_lr - min_lr) * (s - w) ** poly_order`` (poly). Absolute: ``base``
-    is not read.
+    (cosine) or ``min_lr + (max_lr - min_lr) * (s - w) ** poly_order`` (poly), the linear and the
+    poly held at 0 where they would go below it. Absolute: ``base`` is not read.
 
     >>> s = LinearWarmupDecay(t_max=6, max_lr=1.0, min_lr=0.1, init_lr=0.2, warmup_steps=2)
     >>> [round(s(t), 6) for t in range(8)]
@@ -307,10 +309,10 @@ class LinearWarmupDecay(Schedule):
     def _decay(self, xp: Any, past: Any) -> Any:
         top, low, span = self.max_lr, self.min_lr, self.t_max - self.warmup_steps
         if self.decay == "linear":
-            return top + (low - top) * past / span
+            return xp.maximum(top + (low - top) * past / span, 0.0)
         if self.decay == "cosine":
             return low + (top - low) * (xp.cos(past / span * math.pi) + 1.0) / 2.0
-        return low + (top - low) * past**self.poly_order
+        return xp.maximum(low + (top - low) * past**self.poly_order, 0.0)
 
     def _value(self, xp: Any, t: Any, base: Any) -> Any:
         s, w, top = t - 1, self.warmup_steps, self.max_lr
@@ -404,7 +406,8 @@ def chebyshev_table(num_epochs: int) -> tuple[float, ...]:
     >>> [round(x, 4) for x in chebyshev_table(3)]
     [11.6067, 2.9135]
     """
-    n = v.integer("num_epochs", num_epochs, minimum=1)
+    # The library builds this table whole, as lrkit does: past 2 ** 22 entries it is memory, not a schedule.
+    n = v.integer("num_epochs", num_epochs, minimum=1, maximum=2**22)
     power = int(2 ** (int(np.log2(n - 1)) + 1)) if n > 1 else 1
     centre, radius = (1.0 + 0.05) / 2.0, (1.0 - 0.05) / 2.0
     angles = (np.arange(power) + 0.5) * np.pi / power
@@ -432,8 +435,8 @@ class Chebyshev(Schedule):
     num_epochs: int
 
     def __post_init__(self) -> None:
-        _set(self, "num_epochs", v.integer("num_epochs", self.num_epochs, minimum=1))
         _set(self, "_table", chebyshev_table(self.num_epochs))
+        _set(self, "num_epochs", v.integer("num_epochs", self.num_epochs))
 
     @property
     def length(self) -> float | None:

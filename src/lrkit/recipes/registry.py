@@ -43,6 +43,7 @@ __all__ = [
     "Export",
     "Format",
     "Outline",
+    "PlateauArguments",
     "Reading",
     "Recipe",
     "discover",
@@ -172,6 +173,16 @@ def register(
         return builder
 
     return decorate
+
+
+class PlateauArguments(dict):
+    """A metric-driven recipe's :class:`lrkit.torch.Plateau` keyword arguments, with the names
+    its user typed for them (``{"factor": "decay_rate"}``): the front door builds the plateau
+    under those names, so an error names ``decay_rate``, the argument the user gave."""
+
+    def __init__(self, arguments: Mapping[str, Any], names: Mapping[str, str]) -> None:
+        super().__init__(arguments)
+        self.names = dict(names)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,7 +25,7 @@ import numpy as np
 from lrkit import checks as v
 from lrkit import schedule as _schedule
 from lrkit.combinators import Cycles, Noise, Shift, Warmup
-from lrkit.recipes.registry import register
+from lrkit.recipes.registry import PlateauArguments, register
 from lrkit.schedule import SCALAR, Schedule, schedule_class
 from lrkit.shapes import Constant, Cosine, MultiStep, Poly, Step, Tanh, wsd
 
@@ -157,15 +157,35 @@ def _torch() -> Any:
     return torch
 
 
+# timm redraws a normal noise until it is kept, for as long as that takes. Past this many
+# candidates per epoch at most (one in about 690 kept) the twin refuses the arguments: timm's
+# loop has no bound and lrkit.noise draws the same truncated normal in bounded time.
+_MAX_TORCH_DRAWS = 2**15
+
+
+def _kept(pct: float, std: float) -> float:
+    """The chance that one of timm's normal candidates is kept."""
+    return math.erf(pct / (std * math.sqrt(2.0)))
+
+
+def _torch_rounds(pct: float, std: float) -> int:
+    """How many of timm's normal candidates a draw takes at most: more is a chance below 2 ** -64."""
+    kept = _kept(pct, std)
+    if kept >= 1.0:
+        return 1
+    return math.ceil(64 * math.log(2) / -math.log1p(-kept)) if kept > 0.0 else _MAX_TORCH_DRAWS + 1
+
+
 def _draw(generator: Any, key: int, kind: str, pct: float, std: float) -> float:
     torch = _torch()
     generator.manual_seed(key)
     if kind == "uniform":
         return 2 * (torch.rand(1, generator=generator).item() - 0.5) * pct
-    while True:
+    for _ in range(_torch_rounds(pct, std)):
         draw = torch.randn(1, generator=generator).item() * std
         if abs(draw) < pct:
             return draw
+    return 0.0  # every candidate refused: as lrkit.noise, no noise at this time
 
 
 def torch_draw(key: int, kind: str, pct: float, std: float) -> float:
@@ -198,6 +218,18 @@ class TorchNoise(Noise):
     name: ClassVar[str] = "timm:noise"
     affine: ClassVar[bool] = True
     _host_draws: ClassVar[str] = "timm's numbers come from a torch.Generator seeded with seed + floor(t)"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.kind == "normal" and _torch_rounds(float(self.pct), float(self.std)) > _MAX_TORCH_DRAWS:
+            raise v.invalid(
+                "std",
+                f"is too wide for {{pct}}: timm redraws {{std}} * randn() until it is below {{pct}}, and "
+                f"with {{std}}={self.std!r}, {{pct}}={self.pct!r} it keeps one draw in "
+                f"{1 / max(_kept(float(self.pct), float(self.std)), 1e-300):.3g}: timm's loop has no bound "
+                "there; lrkit.noise draws the same truncated normal in bounded time",
+                "pct",
+            )
 
     def _draw(self, keys: np.ndarray) -> np.ndarray:
         return torch_noise(keys, self.kind, float(self.pct), float(self.std))
@@ -250,16 +282,19 @@ def add_noise(
     noise_seed: int = 42,
     noise_type: str = "normal",
 ) -> Schedule:
-    """``schedule`` with timm's relative noise over ``noise_range_t`` (None: no noise)."""
-    if noise_range_t is None:
-        return schedule
-    span = noise_range_t
+    """``schedule`` with timm's relative noise over ``noise_range_t`` (None: no noise).
+
+    The noise's arguments are checked without noise too: a typo there is one today, and a
+    switched-on noise tomorrow.
+    """
+    span = 0 if noise_range_t is None else noise_range_t
     if isinstance(span, Sequence) and not isinstance(span, (str, bytes)):
         span = tuple(span)
     with v.renamed(**_NOISE_NAMES):
-        return TorchNoise(
+        noisy = TorchNoise(
             schedule, range_t=span, pct=noise_pct, std=noise_std, seed=noise_seed, kind=noise_type
         )
+    return schedule if noise_range_t is None else noisy
 
 
 def add_warmup(
@@ -267,7 +302,8 @@ def add_warmup(
 ) -> Schedule:
     """``schedule`` behind timm's linear warmup (none when ``warmup_t`` is 0)."""
     node = CurveWarmup if to_curve else Warmup
-    wrapped = node(schedule, warmup_t=warmup_t, warmup_lr_init=warmup_lr_init, prefix=warmup_prefix)
+    with v.renamed(prefix="warmup_prefix"):
+        wrapped = node(schedule, warmup_t=warmup_t, warmup_lr_init=warmup_lr_init, prefix=warmup_prefix)
     return wrapped if warmup_t else schedule
 
 
@@ -276,9 +312,9 @@ def restart(shape: Schedule, cycle_mul: float, cycle_decay: float, cycle_limit: 
 
     One cycle of constant length is the shape itself, value for value, so it is left bare.
     """
-    if cycle_limit == 1 and cycle_mul == 1:
-        return shape
-    return FloatCycles(shape, cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit)
+    # Built either way: the restart arguments are checked even where they change nothing.
+    cycles = FloatCycles(shape, cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit)
+    return shape if cycles.cycle_limit == 1 and cycles.cycle_mul == 1 else cycles
 
 
 @register("timm:cosine")
@@ -498,6 +534,27 @@ def plateau(
     noise_seed: int = 42,
 ) -> dict[str, Any]:
     """timm's ``PlateauLRScheduler`` arguments, as :class:`lrkit.torch.Plateau` takes them."""
+    arguments = _plateau_arguments(**locals())
+    names = dict(factor="decay_rate", patience="patience_t", cooldown="cooldown_t", min_lr="lr_min")
+    return PlateauArguments(arguments, names)
+
+
+def _plateau_arguments(
+    *,
+    decay_rate: float,
+    patience_t: int,
+    threshold: float,
+    cooldown_t: int,
+    warmup_t: float,
+    warmup_lr_init: float,
+    lr_min: float,
+    mode: str,
+    noise_range_t: NoiseRange,
+    noise_type: str,
+    noise_pct: float,
+    noise_std: float,
+    noise_seed: int,
+) -> dict[str, Any]:
     return dict(
         mode=mode,
         factor=decay_rate,

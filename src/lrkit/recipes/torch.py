@@ -49,6 +49,7 @@ so those schedules do not serialize (:meth:`~lrkit.Schedule.to_dict` raises ``Ty
 
 from __future__ import annotations
 
+import array
 import inspect
 import math
 from collections.abc import Callable, Sequence
@@ -161,19 +162,35 @@ class _AtSteps:
 class _CumulativeProduct(_AtSteps):
     """``fn(1) * fn(2) * ... * fn(floor(t))``: ``MultiplicativeLR``'s factor after ``t`` steps.
 
-    torch calls ``fn`` once per step; the products are kept, so each step costs one call and a
-    jump to step ``n`` costs ``n`` calls once. ``fn`` must not depend on anything but the step.
+    torch calls ``fn`` once per step; the products are kept (8 bytes each), so each step costs
+    one call and a jump to step ``n`` costs ``n`` calls once. A jump more than
+    ``MAX_STEPS_AHEAD`` past the last step computed is refused rather than left to run for hours;
+    once the product is exactly 0 it stays 0 without calling ``fn`` again. ``fn`` must not
+    depend on anything but the step.
     """
 
     label = "cumulative_product({})"
+    #: How many calls of ``fn`` one evaluation may make.
+    MAX_STEPS_AHEAD = 10**7
 
     def __init__(self, fn: Callable[[int], float]) -> None:
         super().__init__(fn)
-        self._products = [1.0]
+        self._products = array.array("d", [1.0])
 
     def __call__(self, t: float) -> float:
         products = self._products
         n = math.floor(t)
+        if n < len(products):
+            return products[n]
+        if products[-1] == 0.0:
+            return 0.0
+        if n - len(products) >= self.MAX_STEPS_AHEAD:
+            raise ValueError(
+                f"MultiplicativeLR's factor at t={t!r} is the product of lr_lambda(1) ... "
+                f"lr_lambda({n}): {n - len(products) + 1} calls past the last step computed, more "
+                f"than the {self.MAX_STEPS_AHEAD} one evaluation makes; step there, or write the "
+                "factor in closed form (lrkit.exponential for a constant one)"
+            )
         while len(products) <= n:
             products.append(products[-1] * float(self.fn(len(products))))
         return products[n]

@@ -83,7 +83,7 @@ class LF(Schedule):
     def __post_init__(self) -> None:
         _set(self, "epochs", v.integer("epochs", self.epochs, minimum=1))
         _set(self, "lrf", v.real_or_int("lrf", self.lrf, minimum=0.0))
-        v.flag("cos_lr", self.cos_lr)
+        _set(self, "cos_lr", v.flag("cos_lr", self.cos_lr))
 
     @property
     def length(self) -> float | None:

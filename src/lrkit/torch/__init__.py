@@ -4,9 +4,10 @@ from lrkit.recipes.timm import torch_noise
 from lrkit.torch.lr_finder import LRFinderResult, find_lr
 from lrkit.torch.named import NamedScheduler
 from lrkit.torch.plateau import Plateau
-from lrkit.torch.scheduler import Rescheduled, Scheduler
+from lrkit.torch.scheduler import DriverConflictWarning, Rescheduled, Scheduler
 
 __all__ = [
+    "DriverConflictWarning",
     "LRFinderResult",
     "NamedScheduler",
     "Plateau",

@@ -36,7 +36,7 @@ from typing import Any
 import torch
 
 from lrkit import checks as v
-from lrkit.schedule import SCALAR, Schedule
+from lrkit.schedule import Schedule
 
 __all__ = ["Dampening"]
 
@@ -85,7 +85,7 @@ class Dampening:
     def factor(self, step: int) -> list[float]:
         """Every group's factor at ``step``."""
         t = float(v.integer("step", step, minimum=0))
-        return [float(f._value(SCALAR, t, 1.0)) for f in self.factors]
+        return [f._held(t, 1.0) for f in self.factors]
 
     def dampen(self, step: int | None = None) -> None:
         """Write every group's undampened lr times its factor at ``step`` (the next step by default)."""

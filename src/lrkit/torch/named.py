@@ -29,6 +29,7 @@ from typing import Any
 import torch
 from torch.optim import lr_scheduler
 
+from lrkit import checks as v
 from lrkit.recipes.registry import Recipe
 from lrkit.recipes.torch import MOMENTUM
 from lrkit.schedule import Schedule
@@ -198,11 +199,11 @@ class NamedScheduler(Scheduler):
                 "holds by lr_lambda(epoch) once, which is no function of the epoch; call step() "
                 "once per step (or set last_epoch, then step())"
             )
-        self.metric = metric
         epoch = _time("epoch", epoch)
+        # Written first: a refused time or value leaves the count, the time and the metric as they were.
+        self._advance(epoch, self._time_of_ticks(epoch))
+        self.metric = metric
         self._step_count += name != "CosineAnnealingWarmRestarts"
-        self._ticks = epoch
-        self._apply(self._time_of_ticks(epoch))
 
     @property
     def last_epoch(self) -> float:  # type: ignore[override]
@@ -320,22 +321,33 @@ class NamedScheduler(Scheduler):
                 else ""
             )
             raise ValueError(f"cannot load this {name} state: " + "; ".join(problems) + hint)
-        t: float = time
+        # Everything is checked before anything is assigned: a refused load changes nothing.
+        t: float = _time("last_epoch", max(v.real_or_int("last_epoch", time, minimum=-1.0), 0))
         if name == "CosineAnnealingWarmRestarts" and "T_cur" in state:
-            t = t + (state["T_cur"] - math.floor(state["T_cur"]))
-        t = max(t, 0)
+            cur = v.real("T_cur", state["T_cur"], minimum=0.0)
+            t = t + (cur - math.floor(cur))
+        checked = [v.real(f"base_lrs[{i}]", b, minimum=0.0) for i, b in enumerate(bases)]
+        count = v.integer("_step_count", state.get("_step_count", self._step_count), minimum=0)
         groups = self.optimizer.param_groups
         before = [float(g["lr"]) for g in groups]
         field = self._field("lr")
-        if self._fixed_bases is None:
-            # An absolute max_lr (OneCycleLR) or base_lr (CyclicLR) makes the bases moot.
-            field.bases = [self._base_from_torch(float(b)) for b in bases]
-        for group, base in zip(groups, field.bases, strict=True):
-            group[field.initial_key] = base
-        field.prepare(groups)
-        self._step_count = int(state.get("_step_count", self._step_count))
-        self._ticks = t
-        self._apply(self._time_of_ticks(t))
+        kept = (list(field.bases), [g.get(field.initial_key) for g in groups], self._step_count, self._ticks)
+        try:
+            if self._fixed_bases is None:
+                # An absolute max_lr (OneCycleLR) or base_lr (CyclicLR) makes the bases moot.
+                field.bases = [self._base_from_torch(b) for b in checked]
+            for group, base in zip(groups, field.bases, strict=True):
+                group[field.initial_key] = base
+            field.prepare(groups)
+            self._step_count = count
+            self._ticks = t
+            self._apply(self._time_of_ticks(t))
+        except BaseException:
+            field.bases, initial, self._step_count, self._ticks = kept
+            for group, value in zip(groups, initial, strict=True):
+                group[field.initial_key] = value
+            field.prepare(groups)
+            raise
         if not reschedule:
             return None
         report = [

@@ -23,7 +23,21 @@ from lrkit.combinators import Noise, Warmup
 from lrkit.recipes.timm import TorchNoise
 from lrkit.schedule import from_dict
 from lrkit.shapes import Constant
-from lrkit.torch.scheduler import _time, _write
+from lrkit.torch.scheduler import (
+    _MISSING,
+    _base_of,
+    _Board,
+    _claim,
+    _contest,
+    _refuse_unwritable,
+    _refusing,
+    _same_setting,
+    _time,
+    _time_checked,
+    _watch,
+    _writable,
+    _write,
+)
 
 __all__ = ["GroupCountError", "Plateau"]
 
@@ -62,7 +76,6 @@ _TORCH_KEYS = (
     "cooldown_counter",
     "last_epoch",
 )
-_MISSING: Any = object()
 
 
 class GroupCountError(v.InvalidValueError, RuntimeError):
@@ -131,12 +144,34 @@ class Plateau(ReduceLROnPlateau):
     in the optimizer: at the next decision, a scalar ``min_lr`` is extended to it, and a
     per-group ``min_lr`` raises :class:`GroupCountError` unless ``min_lrs`` was given a value
     for it. With a warmup or noise, the group joins at the next step (see :meth:`step`).
+
+    What is written: only finite numbers >= 0. A group whose lr (its ``initial_lr``, else its
+    ``lr``) is NaN, infinite or negative is refused at construction, naming the group; an lr the
+    warmup, the noise or a group's ``lr_scale`` would make NaN, infinite or negative is refused
+    with ``ValueError`` naming the group and the epoch. A decision never makes one: it writes
+    ``max(lr * factor, min_lr)`` only where that is a reduction by more than ``eps``.
+
+    A step that raises leaves the plateau as it was: the metric (see ``nonfinite``), the epoch
+    and any added group are checked before anything changes, and if the lr it would write is
+    refused, the counters, ``best``, the levels, the epoch and the groups are put back as they
+    were; the next step goes on as if the refused one had never been made. A load that is
+    refused changes nothing either (see :meth:`load_state_dict`).
+
+    A plateau and another driver writing the lr of one optimizer both alive warn
+    :class:`~lrkit.torch.scheduler.DriverConflictWarning` at the step of the one whose lr the
+    other took over (see :class:`~lrkit.torch.Scheduler`, "Two drivers on one field"). A plateau
+    whose lr lives in the optimizer takes it at its first step, so a warmup driver that has
+    stopped hands over to it without a warning; one with a warmup or noise takes it when built.
     """
 
     # An instance of torch's ReduceLROnPlateau (its __init__ is not run) because trainers such as
     # Lightning recognise plateaus by that type and then pass the monitored metric to step().
     # The twin of timm keeps levels with lr_scale already applied, as timm's plateau does.
     _levels_scaled = False
+    # Replaced by the optimizer's board at construction (see lrkit.torch.Scheduler, "Two drivers
+    # on one field"); these serve an instance unpickled from a version without them.
+    _board: _Board = _Board()
+    _seen: int = -1
 
     def __init__(
         self,
@@ -200,12 +235,19 @@ class Plateau(ReduceLROnPlateau):
         for i, group in enumerate(groups):
             if "lr" not in group:
                 raise ValueError(f"param group {i} has no 'lr'")
-        self.base_lrs = [float(group.get("initial_lr", group["lr"])) for group in groups]
+        # A NaN, infinite or negative lr (torch accepts SGD(lr=nan)) is refused, naming the group.
+        self.base_lrs = [_base_of("lr", "lr", None, group, i) for i, group in enumerate(groups)]
         self._reset()
         self.last_epoch = 0  # counted metrics, as torch counts its steps
         self.epoch: float = 0
         self._last_lr: list[Any] = []
-        if self._owns_lr:
+        self._conflict_warned = False
+        if not self._owns_lr:
+            self._record()
+            _watch(self)  # the lr lives in the optimizer: the plateau takes it at its first step
+            return
+        added = [group for group in groups if "initial_lr" not in group]
+        try:
             for group, base in zip(groups, self.base_lrs, strict=True):
                 group.setdefault("initial_lr", base)
             self.levels = [
@@ -213,8 +255,11 @@ class Plateau(ReduceLROnPlateau):
                 for group, base in zip(groups, self.base_lrs, strict=True)
             ]
             self._write_epoch(0)
-        else:
-            self._record()
+        except BaseException:
+            for group in added:  # a refused construction leaves no initial_lr behind
+                group.pop("initial_lr", None)
+            raise
+        _claim(self, ("lr",))
 
     @staticmethod
     def _noise(range_t: Any, pct: float, std: float, seed: int, kind: str, generator: str) -> Noise | None:
@@ -270,16 +315,7 @@ class Plateau(ReduceLROnPlateau):
 
     def _min_lrs_for(self, count: int) -> list[float]:
         """``min_lrs`` for ``count`` groups, as torch's ``_reduce_lr`` adapts it, or refused."""
-        if len(self.min_lrs) == count:
-            return list(self.min_lrs)
-        if self.default_min_lr is None:
-            raise GroupCountError(
-                f"{{min_lr}} was given per param group ({len(self.min_lrs)} values) and the optimizer "
-                f"now has {count} param groups (after add_param_group?); set the plateau's min_lrs to "
-                f"{count} values, as torch's ReduceLROnPlateau asks",
-                "min_lr",
-            )
-        return [self.default_min_lr] * count
+        return _min_lrs_of(self.min_lrs, self.default_min_lr, count)
 
     def observe(self, metrics: Any, epoch: float | None = None) -> bool:
         """Count ``metrics`` (torch's rules) and reduce the lr if due; True when a reduction was due.
@@ -325,11 +361,16 @@ class Plateau(ReduceLROnPlateau):
                 if old - new > self.eps:
                     self.levels[i] = new
             return
+        # Worked out for every group first, so that a write that fails can be undone whole.
+        # (No NaN, infinite or negative value comes out: new >= min_lr >= 0, and a NaN or
+        # infinite lr a user set is kept, as old - new > eps is False for it.)
+        changes = []
         for group, min_lr in zip(self.optimizer.param_groups, min_lrs, strict=True):
             old = float(group["lr"])
             new = max(old * self.factor, min_lr)
             if old - new > self.eps:
-                _write(group, "lr", None, new)
+                changes.append((group, old, new))
+        _write_all([(group, new) for group, _, new in changes], [old for _, old, _ in changes])
 
     # -- stepping -----------------------------------------------------------------------------
 
@@ -357,15 +398,26 @@ class Plateau(ReduceLROnPlateau):
         # Checked before anything changes; once joined, min_lrs has a value for every group, so
         # the decision below cannot fail half way.
         joining = self._joining() if self._owns_lr else None
-        if joining is not None:
-            self._join(*joining)
-        if counted:
-            self._count(value, None if epoch_given is None else epoch)
-        self.epoch = epoch
-        if self._owns_lr:
-            self._write_epoch(epoch)
-        else:
-            self._record()
+        if self._board.generation != self._seen:  # another driver took a field of this optimizer
+            _contest(self, ("lr",))
+        # The rest can still fail at the write (a value no driver writes): then all is undone.
+        kept = _snapshot(self)
+        added: list[dict[str, Any]] = []
+        try:
+            if joining is not None:
+                added = self._join(*joining)
+            if counted:
+                self._count(value, None if epoch_given is None else epoch)
+            self.epoch = epoch
+            if self._owns_lr:
+                self._write_epoch(epoch)
+            else:
+                self._record()
+        except BaseException:
+            _restore(self, kept)
+            for group in added:
+                group.pop("initial_lr", None)
+            raise
 
     def _joining(self) -> tuple[list[dict[str, Any]], list[float], list[float]] | None:
         """The groups added since the last step, with their min_lrs and base lrs; checked only.
@@ -388,14 +440,25 @@ class Plateau(ReduceLROnPlateau):
             if "lr" not in group:
                 raise ValueError(f"param group {i} has no 'lr'")
         min_lrs = self._min_lrs_for(len(groups))
-        return new, min_lrs, [float(group.get("initial_lr", group["lr"])) for group in new]
+        return (
+            new,
+            min_lrs,
+            [_base_of("lr", "lr", None, group, i) for i, group in enumerate(new, start=known)],
+        )
 
-    def _join(self, new: list[dict[str, Any]], min_lrs: list[float], bases: list[float]) -> None:
+    def _join(
+        self, new: list[dict[str, Any]], min_lrs: list[float], bases: list[float]
+    ) -> list[dict[str, Any]]:
+        """Adopt the groups :meth:`_joining` found; returns those given an ``initial_lr`` here."""
         self.min_lrs = min_lrs
         self.base_lrs = [*self.base_lrs, *bases]
+        added = []
         for group, base in zip(new, bases, strict=True):
-            group.setdefault("initial_lr", base)
+            if "initial_lr" not in group:
+                group["initial_lr"] = base
+                added.append(group)
             self.levels.append(self._scaled(group, base) if self._levels_scaled else base)
+        return added
 
     def _record(self) -> None:
         """What the groups hold after a step, as torch's ``_last_lr`` (tensors copied)."""
@@ -418,12 +481,18 @@ class Plateau(ReduceLROnPlateau):
         self._write(values, epoch)
 
     def _write(self, values: list[float], epoch: float, noisy: bool = True) -> None:
+        """Write ``values`` (with this epoch's noise), refused whole unless each is finite and >= 0."""
         if noisy and self.noise is not None:
             n = self.noise.relative_noise(epoch)
             if n:
                 values = [value + value * n for value in values]
-        for group, value in zip(self.optimizer.param_groups, values, strict=True):
-            _write(group, "lr", None, value)
+        if not _writable(values):
+            _refuse_unwritable("lr", values, epoch, (), "the plateau's level, warmup or noise")
+        groups = self.optimizer.param_groups
+        if len(groups) != len(values):
+            raise ValueError(f"{len(values)} lrs for {len(groups)} param groups")
+        previous = self._last_lr if len(self._last_lr) == len(values) else None
+        _write_all(list(zip(groups, values, strict=True)), previous)
         self._last_lr = values
 
     def get_last_lr(self) -> list[Any]:
@@ -478,6 +547,15 @@ class Plateau(ReduceLROnPlateau):
         the checkpoint's instead, as torch's ``load_state_dict`` does). When the lr lives in
         the optimizer, loading writes no lr: the optimizer's own state holds it, as with torch.
         When the plateau owns the lr, it writes the lr the restored state implies.
+
+        A refused load changes nothing, and a loaded state is valid: every key the format
+        holds is there (``ValueError`` naming a missing one), every setting of the format is
+        there to be compared (a state with fewer is no state of that format), and each value
+        is checked for its type and range (``TypeError`` / ``ValueError`` naming its key: a
+        NaN ``best``, a negative counter, a NaN or negative level, base lr or ``_last_lr``, a
+        time that is no finite number >= 0) before any attribute or param group changes. If
+        the lr that the state implies is then refused (see :class:`Plateau`), what was
+        assigned is undone.
         """
         settings = v.choice("settings", settings, ("refuse", "checkpoint"))
         if not isinstance(state_dict, Mapping):
@@ -485,7 +563,8 @@ class Plateau(ReduceLROnPlateau):
         saved = _read(state_dict)
         groups = self.optimizer.param_groups
         if settings == "checkpoint":
-            chosen = self._chosen_settings(saved["settings"])
+            with _refusing("cannot load this plateau state: "):
+                chosen = self._chosen_settings(saved["settings"])
             problems = []
         else:
             chosen = self._settings()
@@ -502,8 +581,39 @@ class Plateau(ReduceLROnPlateau):
             problems.insert(0, f"{len(levels)} param groups in the checkpoint, {len(groups)} here")
         if problems:
             raise ValueError("cannot load this plateau state: " + "; ".join(problems))
+        if owns or first_format:
+            # Worked out now, so that a per-group min_lr for another group count is refused
+            # before anything changes.
+            min_lrs = _min_lrs_of(chosen["min_lrs"], chosen["default_min_lr"], len(groups))
+        else:
+            min_lrs = list(saved["settings"]["min_lrs"])
 
-        if settings == "checkpoint":
+        # Everything is checked: now assign, and undo it all if the lr it implies is refused.
+        kept = _snapshot(self)
+        initial = [(group, group.get("initial_lr", _MISSING)) for group in groups]
+        try:
+            self._assign(saved, chosen if settings == "checkpoint" else None, owns, min_lrs, state_dict)
+        except BaseException:
+            _restore(self, kept)
+            for group, value in initial:
+                if value is _MISSING:
+                    group.pop("initial_lr", None)
+                else:
+                    group["initial_lr"] = value
+            raise
+        _claim(self, ("lr",))  # a loaded plateau takes the lr over, silently
+
+    def _assign(
+        self,
+        saved: Mapping[str, Any],
+        chosen: Mapping[str, Any] | None,
+        owns: bool,
+        min_lrs: list[float],
+        state_dict: Mapping[str, Any],
+    ) -> None:
+        """Set what :meth:`load_state_dict` checked (``chosen``: the checkpoint's settings, if taken)."""
+        groups = self.optimizer.param_groups
+        if chosen is not None:
             self._apply_settings(chosen)
         self.best = saved["best"]
         self.num_bad_epochs = saved["num_bad_epochs"]
@@ -512,18 +622,18 @@ class Plateau(ReduceLROnPlateau):
         self.epoch = saved["epoch"]
         if saved["base_lrs"] is not None:
             self.base_lrs = list(saved["base_lrs"])
-        if not owns and not first_format:
+        self.min_lrs = min_lrs
+        if not owns and saved["format"] != _FORMAT_1:
             # As torch's load: min_lrs as saved (a scalar min_lr is extended at the next
             # decision), the optimizer's lr untouched.
-            self.min_lrs = list(saved["settings"]["min_lrs"])
             if saved["last_lr"] is None:
                 self._record()
             else:
                 self._last_lr = [_copied(lr) for lr in saved["last_lr"]]
                 self.levels = [float(lr) for lr in self._last_lr]
             return
-        self.min_lrs = self._min_lrs_for(len(groups))
-        self.levels = levels
+        levels = saved["levels"]
+        self.levels = list(levels)
         if not owns:
             # lrkit's first format wrote the levels into the groups on load; it still does.
             self._write([self._scaled(g, x) for g, x in zip(groups, levels, strict=True)], self.epoch)
@@ -545,8 +655,8 @@ class Plateau(ReduceLROnPlateau):
                 # to added groups only then.
                 theirs = _extended(theirs, saved.get("default_min_lr"), count)
                 ours = _extended(ours, self.default_min_lr, count)
-            if theirs != ours:
-                problems.append(f"{key} is {saved[key]!r} in the checkpoint, {mine[key]!r} here")
+            if not _same_setting(theirs, ours):
+                problems.append(f"{key} is {v.shown(saved[key])} in the checkpoint, {mine[key]!r} here")
         return problems
 
     def _chosen_settings(self, saved: Mapping[str, Any]) -> dict[str, Any]:
@@ -580,6 +690,43 @@ class Plateau(ReduceLROnPlateau):
         self._write_epoch(self.epoch)
 
 
+def _min_lrs_of(min_lrs: Sequence[float], default: float | None, count: int) -> list[float]:
+    """``min_lrs`` for ``count`` groups, as torch's ``_reduce_lr`` adapts it, or refused."""
+    if len(min_lrs) == count:
+        return list(min_lrs)
+    if default is None:
+        raise GroupCountError(
+            f"{{min_lr}} was given per param group ({len(min_lrs)} values) and the optimizer "
+            f"now has {count} param groups (after add_param_group?); set the plateau's min_lrs to "
+            f"{count} values, as torch's ReduceLROnPlateau asks",
+            "min_lr",
+        )
+    return [default] * count
+
+
+def _snapshot(plateau: Plateau) -> dict[str, Any]:
+    """The plateau's attributes, its lists copied (a step changes levels in place)."""
+    return {key: (list(value) if type(value) is list else value) for key, value in plateau.__dict__.items()}
+
+
+def _restore(plateau: Plateau, kept: Mapping[str, Any]) -> None:
+    for key in [key for key in plateau.__dict__ if key not in kept]:
+        del plateau.__dict__[key]
+    plateau.__dict__.update(kept)
+
+
+def _write_all(writes: list[tuple[dict[str, Any], float]], previous: Sequence[Any] | None) -> None:
+    """Each ``(group, lr)`` written; if one fails, the groups written before get ``previous`` back."""
+    for k, (group, value) in enumerate(writes):
+        try:
+            _write(group, "lr", None, value)
+        except BaseException:
+            if previous is not None:
+                for (done, _), old in zip(writes[:k], previous, strict=False):
+                    _write(done, "lr", None, float(old))
+            raise
+
+
 def _required(metric: Any) -> Any:
     if metric is None:
         raise TypeError(
@@ -606,55 +753,116 @@ def _rebuilt(name: str, data: Any, kinds: tuple[type, ...]) -> Any:
         return None
     node = from_dict(data)
     if not isinstance(node, kinds) or node.schedule != Constant():
-        raise ValueError(f"{name} in the checkpoint is {data!r}, not a plateau's {name}")
+        raise ValueError(f"{name} in the checkpoint is {v.shown(data)}, not a plateau's {name}")
     return node
 
 
 def _read(state: Mapping[str, Any]) -> dict[str, Any]:
     """A checkpoint of any format read into one shape, every value checked; nothing is set."""
-    try:
+    with _refusing("cannot load this plateau state: "):
         return _read_fields(state)
-    except KeyError as error:
-        raise ValueError(f"not a whole plateau state_dict: it has no {error.args[0]!r}") from None
+
+
+# What lrkit's first format always saved in its config (default_min_lr came later).
+_FIRST_SETTINGS = tuple(key for key in _SETTINGS if key != "default_min_lr")
+_COUNTERS = ("best", "num_bad_epochs", "cooldown_counter", "last_epoch")
+# _last_lr is left out: torch's younger key, and not needed (the lrs are recorded or rewritten).
+_OWN_KEYS = ("epoch", "base_lrs")
+
+
+def _has(state: Mapping[str, Any], keys: Sequence[str], where: str = "") -> None:
+    for key in keys:
+        if key not in state:
+            name = f"{where}[{key!r}]" if where else key
+            raise v.InvalidValueError(
+                "not a whole plateau state_dict: it has no '{"
+                + name
+                + "}'"
+                + (" (a state of that format holds every setting, to be compared)" if where else ""),
+                name,
+            )
 
 
 def _read_fields(state: Mapping[str, Any]) -> dict[str, Any]:
     fmt = state.get("format")
     if fmt == _FORMAT_1:
+        _has(state, ("config", "num_groups", "levels", "base_lrs", *_COUNTERS))
         config = state["config"]
+        if not isinstance(config, Mapping):
+            raise v.wrong_type("config", f"must be a mapping of the settings, got {v.shown(config)}")
+        # Every setting the format saved must be there: a missing one would go uncompared.
+        _has(config, _FIRST_SETTINGS, "config")
         found = {key: config[key] for key in _SETTINGS if key in config}
         # The first format saved a warmup even when warmup_t was 0; that one does nothing.
-        if found.get("warmup") is not None and found["warmup"].get("warmup_t") == 0:
+        warmup = found["warmup"]
+        if isinstance(warmup, Mapping) and warmup.get("warmup_t") == 0:
             found["warmup"] = None
         last_lr = None
         levels, base_lrs = state["levels"], state["base_lrs"]
-        if len(levels) != state["num_groups"]:
-            raise ValueError("not a Plateau state_dict: levels and num_groups disagree")
+        count = v.integer("num_groups", state["num_groups"], minimum=0)
+        if _lrs("levels", levels) and len(levels) != count:
+            raise v.invalid("levels", f"has {len(levels)} values for num_groups={count}")
     elif fmt == _FORMAT or (fmt is None and all(key in state for key in _TORCH_KEYS)):
+        # lrkit's own format holds every setting, its epoch and base lrs (its levels: see
+        # load_state_dict); torch's holds its own (default_min_lr is younger).
+        _has(state, _TORCH_KEYS + ((*_SETTINGS, *_OWN_KEYS) if fmt == _FORMAT else ()))
         found = {key: state[key] for key in _SETTINGS if key in state}
         if fmt is None:
             found.update(warmup=None, noise=None)  # torch's plateau has neither
         last_lr = state.get("_last_lr")
         levels, base_lrs = state.get("levels"), state.get("base_lrs")
+        if fmt == _FORMAT:
+            base_lrs = _lrs("base_lrs", base_lrs)  # always saved: None is no absence here
+            if levels is not None and last_lr is not None:
+                # One of each per group, at the last step (with the lr in the optimizer too).
+                count = len(_lrs("levels", levels))
+                if len(_lrs("_last_lr", last_lr)) != count:
+                    raise v.invalid(
+                        "_last_lr", f"has {len(last_lr)} values and levels {count}: both go per group"
+                    )
     else:
         raise ValueError(
             f"not a ReduceLROnPlateau state_dict: neither torch's keys ({', '.join(_TORCH_KEYS)}) "
-            f"nor an lrkit Plateau format ({_FORMAT!r}, {_FORMAT_1!r}); got format {fmt!r}"
+            f"nor an lrkit Plateau format ({_FORMAT!r}, {_FORMAT_1!r}); got format {v.shown(fmt)}"
         )
-    last_epoch = _time("last_epoch", state["last_epoch"])
+    last_epoch = _time_checked("last_epoch", state["last_epoch"])
+    levels = None if levels is None else _lrs("levels", levels)
+    base_lrs = None if base_lrs is None else _lrs("base_lrs", base_lrs)
     if levels is not None and base_lrs is not None and len(levels) != len(base_lrs):
-        raise ValueError("not a Plateau state_dict: levels and base_lrs disagree in length")
-    found["min_lrs"] = [v.real(f"min_lrs[{i}]", m, minimum=0.0) for i, m in enumerate(found["min_lrs"])]
+        raise v.invalid("levels", f"has {len(levels)} values and base_lrs {len(base_lrs)}: they go per group")
+    found["min_lrs"] = _lrs("min_lrs", found["min_lrs"])
+    if found.get("default_min_lr") is not None:
+        found["default_min_lr"] = v.real("default_min_lr", found["default_min_lr"], minimum=0.0)
+    if last_lr is not None:
+        _lrs("_last_lr", last_lr)  # checked only: tensors stay tensors, as torch keeps them
     return {
         "format": fmt,
         "settings": found,
-        "best": float(state["best"]),
+        "best": _best(state["best"]),
         "num_bad_epochs": v.integer("num_bad_epochs", state["num_bad_epochs"], minimum=0),
         "cooldown_counter": v.integer("cooldown_counter", state["cooldown_counter"], minimum=0),
         "last_epoch": last_epoch,
         # torch has no epoch of its own: every one of its steps counted a metric.
-        "epoch": _time("epoch", state.get("epoch", last_epoch)),
+        "epoch": _time_checked("epoch", state.get("epoch", last_epoch)),
         "last_lr": None if last_lr is None else list(last_lr),
-        "levels": None if levels is None else [float(x) for x in levels],
-        "base_lrs": None if base_lrs is None else [float(x) for x in base_lrs],
+        "levels": levels,
+        "base_lrs": base_lrs,
     }
+
+
+def _lrs(name: str, values: Any) -> list[float]:
+    """A list of lrs (one per group), each a finite number >= 0, as floats."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Sequence):
+        raise v.wrong_type(name, f"must be a list of numbers, one per param group, got {v.shown(values)}")
+    return [v.real(f"{name}[{i}]", x, minimum=0.0) for i, x in enumerate(values)]
+
+
+def _best(value: Any) -> float:
+    """torch's ``best``: a number, infinite before any metric (or after an infinite one), never NaN."""
+    if isinstance(value, float) and value in (math.inf, -math.inf):
+        return value
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype.is_floating_point:
+        value = value.item()
+        if value in (math.inf, -math.inf):
+            return value
+    return v.real("best", value)

@@ -12,11 +12,15 @@ step stays near the bare assignment loop even with a thousand groups.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import operator
+import sys
 import warnings
-from collections.abc import Container, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, ClassVar, NamedTuple
@@ -25,14 +29,29 @@ import torch
 from torch.optim.lr_scheduler import LRScheduler
 
 from lrkit import checks as v
-from lrkit.schedule import SCALAR, Schedule, from_dict
+from lrkit.schedule import Schedule, from_dict
 from lrkit.tree import is_affine
 
-__all__ = ["Rescheduled", "Scheduler"]
+__all__ = ["DriverConflictWarning", "Rescheduled", "Scheduler"]
 
 _FORMAT = "lrkit.torch.Scheduler/1"
 _TUPLE_FIELDS = {"beta1": ("betas", 0), "beta2": ("betas", 1)}
 _log = logging.getLogger("lrkit")
+_INF = math.inf
+# The largest time a schedule can compute with: an int past it has no float (10 ** 400).
+_FLOAT_MAX = sys.float_info.max
+_INT_MAX = int(_FLOAT_MAX)  # the same bound, compared int to int on the path every step takes
+_MISSING: Any = object()
+
+
+class DriverConflictWarning(UserWarning):
+    """Two live drivers write the same field of one optimizer, and each overwrites the other.
+
+    Warned once per driver, by the one that steps after another driver took its field over
+    (see :class:`Scheduler`, "Two drivers on one field"). Silence it with
+    ``warnings.filterwarnings("ignore", category=DriverConflictWarning)``; make it an error
+    with ``"error"``.
+    """
 
 
 class Rescheduled(NamedTuple):
@@ -59,6 +78,9 @@ class _Field:
     _plan: list[tuple[Schedule, list[int], list[float], bool]] = dataclass_field(default_factory=list)
     _scales: list[float] | None = None
     _plain: bool = True
+    # One shared affine schedule, no lr_scale: the smallest and largest base, whose values
+    # bound every group's (a(t) * base + b(t) is monotonic in the base, rounding included).
+    _ends: tuple[float, float] | None = None
 
     @property
     def initial_key(self) -> str:
@@ -80,13 +102,29 @@ class _Field:
         scales = [float(g["lr_scale"]) if self.scaled and "lr_scale" in g else None for g in groups]
         self._scales = None if all(x is None for x in scales) else scales
         self._plain = self.index is None and not any(isinstance(g[self.key], torch.Tensor) for g in groups)
+        shared_alone = len(self._plan) == 1 and self._plan[0][3] and self._scales is None
+        self._ends = (min(self.bases), max(self.bases)) if shared_alone else None
+
+    def checked_values(self, t: float) -> tuple[list[float], bool]:
+        """:meth:`values`, and True where they are known to be finite and >= 0 (False: not known).
+
+        Known from two values, for a thousand groups as for two, when one affine schedule
+        serves every group.
+        """
+        ends = self._ends
+        if ends is None:
+            return self.values(t), False
+        schedule, _, bases, _ = self._plan[0]
+        slope, offset = _line(schedule, t)
+        low, high = slope * ends[0] + offset, slope * ends[1] + offset
+        return [slope * base + offset for base in bases], 0.0 <= low < _INF and 0.0 <= high < _INF
 
     def values(self, t: float) -> list[float]:
         """Every group's value at ``t`` (``t`` already checked)."""
         n = len(self.schedules)
         if n == 1:
             # float(): a user's function may hand back a NumPy or an int.
-            value = float(self.schedules[0]._value(SCALAR, t, self.bases[0]))
+            value = self.schedules[0]._held(t, self.bases[0])
             return [value] if self._scales is None else [value * self._scales[0]]
         if len(self._plan) == 1:
             schedule, _, bases, shared = self._plan[0]
@@ -100,18 +138,31 @@ class _Field:
             values = [v if s is None else v * s for v, s in zip(values, self._scales, strict=False)]
         return values
 
-    def write(self, groups: list[dict[str, Any]], values: list[float]) -> None:
+    def write(
+        self, groups: list[dict[str, Any]], values: list[float], last: Mapping[str, list[float]]
+    ) -> None:
+        """Write ``values``; if a write fails, put ``last[name]`` back into the groups already written."""
         # The group count was checked by the caller; strict zips cost more than the writes.
         if self._plain:
+            # A float into a dict entry cannot fail.
             key = self.key
             if len(values) == 1:
                 groups[0][key] = values[0]
                 return
             for group, value in zip(groups, values, strict=False):
                 group[key] = value
-        else:
-            for group, value in zip(groups, values, strict=False):
-                _write(group, self.key, self.index, value)
+            return
+        key, index = self.key, self.index
+        for i, (group, value) in enumerate(zip(groups, values, strict=False)):
+            try:
+                _write(group, key, index, value)
+            except BaseException:
+                # A tensor that refuses fill_ (one that requires grad): this step writes nothing.
+                previous = last.get(self.name)
+                if previous is not None:
+                    for done, old in zip(groups[:i], previous, strict=False):
+                        _write(done, key, index, old)
+                raise
 
 
 def _evaluate(schedule: Schedule, t: float, bases: list[float], shared: bool) -> list[float]:
@@ -120,10 +171,164 @@ def _evaluate(schedule: Schedule, t: float, bases: list[float], shared: bool) ->
         # keeps a step with a thousand groups near the cost of the bare assignment loop. The
         # result can differ from schedule(t, base) in the last bits; it is the same for the
         # same t, so a resumed run still writes the same values.
-        offset = float(schedule._value(SCALAR, t, 0.0))
-        slope = float(schedule._value(SCALAR, t, 1.0)) - offset
+        slope, offset = _line(schedule, t)
         return [slope * base + offset for base in bases]
-    return [float(schedule._value(SCALAR, t, base)) for base in bases]
+    return [schedule._held(t, base) for base in bases]
+
+
+def _line(schedule: Schedule, t: float) -> tuple[float, float]:
+    """``a(t)`` and ``b(t)`` of an affine schedule, ``a(t) * base + b(t)``."""
+    offset = schedule._held(t, 0.0)
+    return schedule._held(t, 1.0) - offset, offset
+
+
+def _writable(values: list[float]) -> bool:
+    """Whether every value is a finite number >= 0 (False may be a sum past the float range)."""
+    if len(values) == 1:
+        return 0.0 <= values[0] < _INF  # False for NaN too
+    # min() and sum() run in C: a thousand groups cost next to nothing. min() finds a negative
+    # value; the sum is NaN or infinite when a value is.
+    return 0.0 <= min(values) and sum(values) < _INF
+
+
+def _refuse_unwritable(
+    field: str, values: Sequence[Any], t: Any, schedules: Sequence[Any], what: str = "the schedule"
+) -> None:
+    """``ValueError`` naming the first group, the field and the time of a value no driver writes.
+
+    Returns when every value is a finite number >= 0 (``_writable`` is a quick test that may
+    say no for a sum past the float range).
+    """
+    for i, value in enumerate(values):
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value < _INF):
+            source = v.shown(schedules[i]) if i < len(schedules) else what
+            raise ValueError(
+                f"{field} of param group {i} at t={v.shown(t)} would be {v.shown(value)} (from {source}): "
+                "a driver writes only finite values >= 0, so nothing was written at this step; a "
+                "function of your own (from_callable, LambdaLR's lr_lambda, a scale_fn) or a schedule "
+                "composed to go below 0 gave it"
+            )
+
+
+def _failing_group(field: _Field, time: float) -> int | None:
+    """The first group whose value at ``time`` cannot be computed as a float (None if each can)."""
+    for i, (schedule, base) in enumerate(zip(field.schedules, field.bases, strict=True)):
+        try:
+            schedule._held(time, base)
+        except Exception:
+            return i
+    return None
+
+
+def _note(error: BaseException, text: str) -> None:
+    # Python 3.11's notes keep the error's type and message, and say where it was raised.
+    if hasattr(error, "add_note"):
+        error.add_note(text)
+
+
+# -- two drivers on one field ------------------------------------------------------------------
+
+
+class _Board:
+    """Which driver last took each field of one optimizer, and a count of such changes.
+
+    Each driver remembers the count it last saw, so a step checks one integer; only when the
+    count moved does it look at who holds its fields (see :func:`_contest`).
+    """
+
+    __slots__ = ("__weakref__", "generation", "holders")
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self.holders: dict[str, weakref.ref[Any]] = {}
+
+    def __reduce__(self) -> Any:
+        # A copied or unpickled driver holds a new optimizer: it finds that one's board at its
+        # first step (the counts differ), and weak references cannot be pickled anyway.
+        return (_Board, ())
+
+
+_BOARDS: weakref.WeakKeyDictionary[Any, _Board] = weakref.WeakKeyDictionary()
+
+
+def _board_of(optimizer: Any) -> _Board:
+    try:
+        board = _BOARDS.get(optimizer)
+        if board is None:
+            board = _BOARDS[optimizer] = _Board()
+        return board
+    except TypeError:  # an optimizer-like object without weak references: no one to share it with
+        return _Board()
+
+
+def _claim(driver: Any, names: Iterable[str]) -> Callable[[], None]:
+    """Make ``driver`` the holder of ``names`` on its optimizer; returns what undoes it."""
+    board = _board_of(driver.optimizer)
+    me = weakref.ref(driver)
+    previous = {name: board.holders.get(name) for name in names}
+    for name in previous:
+        board.holders[name] = me
+    board.generation += 1
+    driver._board, driver._seen = board, board.generation
+
+    def undo() -> None:
+        for name, ref in previous.items():
+            if board.holders.get(name) is me:
+                if ref is None:
+                    del board.holders[name]
+                else:
+                    board.holders[name] = ref
+
+    return undo
+
+
+def _watch(driver: Any) -> None:
+    """Attach ``driver`` to its optimizer's board without taking any field (a plateau whose lr
+    lives in the optimizer takes it at its first step)."""
+    driver._board = _board_of(driver.optimizer)
+    driver._seen = -1
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside lrkit (the user's call of a step)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("lrkit."):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _contest(driver: Any, names: Sequence[str]) -> None:
+    """The slow path of a step after some driver took a field of this optimizer.
+
+    A driver taking a field for the first time (a plateau whose lr lives in the optimizer, at
+    its first step), or from a driver no longer alive, takes it silently; one whose field
+    another live driver took since its own last step is in a fight, and warns once.
+    """
+    board = _board_of(driver.optimizer)
+    took = driver._seen >= 0
+    rivals = []
+    for name in names:
+        ref = board.holders.get(name)
+        other = None if ref is None else ref()
+        if other is not None and other is not driver:
+            rivals.append((name, other))
+    if took and rivals and not getattr(driver, "_conflict_warned", False):
+        driver._conflict_warned = True
+        fields = ", ".join(dict.fromkeys(name for name, _ in rivals))
+        others = " and ".join(dict.fromkeys(f"a {type(other).__name__}" for _, other in rivals))
+        warnings.warn(
+            f"two drivers write {fields} of the same optimizer: this {type(driver).__name__} and "
+            f"{others} that took it over since this one's last step are both alive, and each step "
+            "overwrites the other's values (the last one stepped wins; get_last_lr() of the other is "
+            "not what the optimizer holds). Drive one field with one driver: one Scheduler whose "
+            "schedule composes the parts (lrkit.sequence([...], boundaries=[...]) for one after the "
+            "other, lrkit.product(a, b) for factors); a Plateau(warmup_t=..., noise_range_t=...) for a "
+            "warmup or noise on a plateau; or, when the new driver replaces this one, `del` this one "
+            "(or stop stepping it)",
+            DriverConflictWarning,
+            stacklevel=_caller_level(),
+        )
+    _claim(driver, names)
 
 
 class Scheduler(LRScheduler):
@@ -172,8 +377,41 @@ class Scheduler(LRScheduler):
     Groups added with ``optimizer.add_param_group`` after construction are scheduled from their
     own value when one schedule serves every group; with one schedule per group the next step
     raises ``RuntimeError``, since no schedule for the new group can be guessed.
+
+    What is written: only finite numbers >= 0. A group whose base (``initial_<field>``, else its
+    value: torch accepts ``SGD(lr=nan)``) is NaN, infinite or negative is refused at
+    construction, naming the group and the field. A value that a function of the user's own
+    gives (``from_callable``, ``LambdaLR``'s ``lr_lambda``, a ``scale_fn``) and that is NaN,
+    infinite, negative or no number is refused with ``ValueError`` naming the field, the group
+    and the time. The test is two comparisons per step on Python floats; a ``capturable``
+    driver fills its tensors on the device and is not checked.
+
+    A step that raises leaves the scheduler as it was: the time is checked before anything
+    changes (a finite number >= 0 whose float exists: ``step(10 ** 400)`` is refused), then
+    every field's values are computed and checked, and only then written; a write that fails
+    (a tensor that refuses ``fill_``) puts the values written before back. So after the error
+    ``t``, ``last_epoch``, ``get_last_values()`` and every param group are those of before, and
+    the next step works as if the refused one had never been made.
+
+    Two drivers on one field. Two live drivers (``Scheduler``, ``Plateau``, a timm twin) that
+    write the same field of one optimizer overwrite each other at every step; the second one
+    built, loaded or stepped takes the field, and the first one to step after that warns
+    :class:`DriverConflictWarning`, once, naming the field and how to compose instead. It warns
+    rather than refuses: refusing would stop a running job at a step, and driving one field from
+    two drivers in turn is legitimate where one has stopped (a warmup driver stepped for five
+    epochs, a ``Plateau`` after it, as torch allows). It warns at that step rather than at
+    construction, because a second driver built while the first is alive is often no conflict:
+    it replaces the first (``sched = Scheduler(opt, ...)`` run again, a new driver loaded from
+    the old one's state), or it is temporary (:func:`lrkit.torch.find_lr`). A driver that was
+    garbage-collected never counts.
     """
 
+    #: Whether the time lives in a device tensor (``capturable=True``: see :mod:`lrkit.torch.capture`).
+    capturable: ClassVar[bool] = False
+    # Replaced by the optimizer's board when _setup takes the fields (these serve an instance
+    # unpickled from a version without them: it takes its fields at its first step).
+    _board: _Board = _Board()
+    _seen: int = -1
     #: The fields a group's ``lr_scale`` multiplies (timm's twin scales whichever it drives).
     _lr_scale_fields: tuple[str, ...] = ("lr",)
     #: Whether a ``step(epoch)`` or ``step_update(n)`` the unit makes a no-op warns (timm's
@@ -195,13 +433,20 @@ class Scheduler(LRScheduler):
             from lrkit.torch.capture import check_capturable
 
             check_capturable(optimizer.param_groups, {n: _TUPLE_FIELDS.get(n, (n, None)) for n in fields})
-        self._setup(optimizer, unit, updates_per_epoch, fields)
-        if capturable:
-            from lrkit.torch.capture import captured_class
+        undo = self._setup(optimizer, unit, updates_per_epoch, fields)
+        try:
+            groups = optimizer.param_groups
+            # What the groups hold, put back if a write at t = 0 fails half way.
+            self._last = {f.name: [float(f.target(g)) for g in groups] for f in self._fields}
+            if capturable:
+                from lrkit.torch.capture import captured_class
 
-            self.__class__ = captured_class(type(self))
-            self._capture_setup()  # type: ignore[attr-defined]
-        self._apply(0)
+                self.__class__ = captured_class(type(self))
+                self._capture_setup()  # type: ignore[attr-defined]
+            self._apply(0)
+        except BaseException:
+            undo()  # a refused construction leaves no initial_<field> behind
+            raise
 
     def _setup(
         self,
@@ -209,10 +454,14 @@ class Scheduler(LRScheduler):
         unit: str,
         updates_per_epoch: int | None,
         fields: Mapping[str, Any],
-    ) -> None:
-        """Bind ``fields`` to ``optimizer`` without writing any value yet."""
+    ) -> Callable[[], None]:
+        """Bind ``fields`` to ``optimizer`` without writing any value yet; returns what undoes it.
+
+        The undo removes the ``initial_<field>`` entries this added and gives the fields back to
+        the driver that held them (for a constructor whose first write then fails).
+        """
         if not hasattr(optimizer, "param_groups"):
-            raise TypeError(f"optimizer must be a torch optimizer, got {optimizer!r}")
+            raise TypeError(f"optimizer must be a torch optimizer, got {v.shown(optimizer)}")
         if not fields:
             raise ValueError("give at least one field to schedule, e.g. Scheduler(optimizer, lr=schedule)")
         self.optimizer = optimizer
@@ -226,9 +475,12 @@ class Scheduler(LRScheduler):
         self._num_groups = len(groups)
         self._fields = [self._bind(name, value, groups) for name, value in fields.items()]
         # Only once every field is known to be valid does the optimizer change.
+        added = []
         for field in self._fields:
             for group, base in zip(groups, field.bases, strict=True):
-                group.setdefault(field.initial_key, base)
+                if field.initial_key not in group:
+                    group[field.initial_key] = base
+                    added.append((group, field.initial_key))
             field.prepare(groups)
         self._ticks: float = 0
         self._t: float = 0
@@ -238,6 +490,15 @@ class Scheduler(LRScheduler):
         self._step_count = 1
         self._honoured: set[str] = set()
         self._ignored_warned = False
+        self._conflict_warned = False
+        give_back = _claim(self, self.fields)
+
+        def undo() -> None:
+            give_back()
+            for group, key in added:
+                group.pop(key, None)
+
+        return undo
 
     # -- construction -------------------------------------------------------------------------
 
@@ -247,8 +508,12 @@ class Scheduler(LRScheduler):
         schedules = self._per_group(name, value)
         return _Field(name, key, index, schedules, bases, scaled=name in self._lr_scale_fields)
 
-    def _adopt_groups(self, groups: list[dict[str, Any]]) -> None:
-        """Schedule the groups ``optimizer.add_param_group`` added, or refuse before any change."""
+    def _adopted(self, groups: list[dict[str, Any]]) -> list[_Field]:
+        """The fields with the groups ``optimizer.add_param_group`` added; nothing is changed.
+
+        Refused (``RuntimeError``) for removed groups, and for added ones under one schedule per
+        group.
+        """
         n, known = len(groups), self._num_groups
         if n < known:
             raise RuntimeError(
@@ -256,7 +521,7 @@ class Scheduler(LRScheduler):
                 f"{known}; groups cannot be removed under a scheduler: build a new one"
             )
         added = range(known, n)
-        bases = {}
+        fields = []
         for field in self._fields:
             if len({id(s) for s in field.schedules}) != 1:
                 raise RuntimeError(
@@ -264,14 +529,33 @@ class Scheduler(LRScheduler):
                     f"one {field.name} schedule per group, and no schedule for it can be guessed; "
                     f"build a new scheduler with {field.name}=[...] for all {n} groups"
                 )
-            bases[field.name] = [_base_of(field.name, field.key, field.index, groups[i], i) for i in added]
-        for field in self._fields:
-            field.schedules = field.schedules + (field.schedules[0],) * len(added)
-            field.bases = field.bases + bases[field.name]
-            for i, base in zip(added, bases[field.name], strict=True):
-                groups[i].setdefault(field.initial_key, base)
-            field.prepare(groups)
-        self._num_groups = n
+            bases = [_base_of(field.name, field.key, field.index, groups[i], i) for i in added]
+            grown = dataclasses.replace(
+                field,
+                schedules=field.schedules + (field.schedules[0],) * len(added),
+                bases=field.bases + bases,
+            )
+            grown.prepare(groups)
+            fields.append(grown)
+        return fields
+
+    def _adopt(self, groups: list[dict[str, Any]], fields: list[_Field]) -> Callable[[], None]:
+        """Commit :meth:`_adopted`'s fields; returns what undoes it."""
+        before = self._fields, self._num_groups
+        added = []
+        for field in fields:
+            for i in range(self._num_groups, len(groups)):
+                if field.initial_key not in groups[i]:
+                    groups[i][field.initial_key] = field.bases[i]
+                    added.append((groups[i], field.initial_key))
+        self._fields, self._num_groups = fields, len(groups)
+
+        def undo() -> None:
+            self._fields, self._num_groups = before
+            for group, key in added:
+                group.pop(key, None)
+
+        return undo
 
     def _per_group(self, name: str, value: Any) -> tuple[Schedule, ...]:
         if isinstance(value, Schedule):
@@ -291,40 +575,52 @@ class Scheduler(LRScheduler):
     # -- stepping -----------------------------------------------------------------------------
 
     def step(self, epoch: float | None = None, metric: float | None = None) -> None:  # type: ignore[override]
-        """Advance to ``epoch`` (timm style), or by one tick when no epoch is given (torch style)."""
+        """Advance to ``epoch`` (timm style), or by one tick when no epoch is given (torch style).
+
+        Raising (a refused time, a value no driver writes), it changes nothing.
+        """
+        if epoch is None:
+            # As _advance, for the eager driver: a capturable one counts its bare steps itself.
+            ticks = self._ticks + 1
+            self._apply(self._time_of_ticks(ticks))
+            self._ticks = ticks
+        else:
+            epoch = _time("epoch", epoch)
+            upe = self.updates_per_epoch
+            if upe or self.unit == "epoch":
+                ticks = epoch * upe if upe else epoch
+                if not ticks <= _FLOAT_MAX:  # an int past the float range, or an inf
+                    raise ValueError(
+                        f"epoch {v.shown(epoch)} times updates_per_epoch {upe} is past the float range"
+                    )
+                self._advance(ticks, epoch if self.unit == "epoch" else ticks)
+                self._honoured.add("step")
+            else:
+                self._ignored("step")
         self.metric = metric
         self._step_count += 1
-        if epoch is None:
-            self._ticks += 1
-            self._apply(self._time_of_ticks(self._ticks))
-            return
-        epoch = _time("epoch", epoch)
-        upe = self.updates_per_epoch
-        if self.unit == "epoch":
-            self._ticks = epoch * upe if upe else epoch
-            self._apply(epoch)
-        elif upe:
-            self._ticks = epoch * upe
-            self._apply(epoch * upe)
-        else:
-            self._ignored("step")
-            return
-        self._honoured.add("step")
 
     def step_update(self, num_updates: float, metric: float | None = None) -> None:
-        """Advance to ``num_updates`` optimizer updates (timm style)."""
-        self.metric = metric
+        """Advance to ``num_updates`` optimizer updates (timm style); raising, it changes nothing."""
         num_updates = _time("num_updates", num_updates)
         if self.unit == "update":
-            self._ticks = num_updates
-            self._apply(num_updates)
+            self._advance(num_updates, num_updates)
+            self._honoured.add("step_update")
         elif self.updates_per_epoch:
-            self._ticks = num_updates
-            self._apply(num_updates / self.updates_per_epoch)
+            self._advance(num_updates, num_updates / self.updates_per_epoch)
+            self._honoured.add("step_update")
         else:
             self._ignored("step_update")
+        self.metric = metric
+
+    def _advance(self, ticks: float, t: float) -> None:
+        """Write the values at ``t`` and count ``ticks``; raising, neither changed."""
+        if self.capturable:
+            self._ticks = ticks  # the captured write reads its time from the clock
+            self._apply(t)
             return
-        self._honoured.add("step_update")
+        self._apply(t)
+        self._ticks = ticks
 
     def _ignored(self, call: str) -> None:
         # A loop that also makes the matching call (timm's makes both) is driven correctly: only
@@ -353,16 +649,79 @@ class Scheduler(LRScheduler):
         return ticks
 
     def _apply(self, t: float) -> None:
+        """Write every field's values at ``t``: all computed and checked first, then written."""
+        if self._board.generation != self._seen:  # another driver took a field of this optimizer
+            _contest(self, self.fields)
         groups = self.optimizer.param_groups
-        if len(groups) != self._num_groups:
-            self._adopt_groups(groups)
+        fields = self._fields
+        adopted = len(groups) != self._num_groups
+        if adopted:
+            fields = self._adopted(groups)
         time = float(t)
+        if len(fields) == 1:
+            field = fields[0]
+            values = self._computed(field, time, t)
+            undo = self._adopt(groups, fields) if adopted else None
+            try:
+                field.write(groups, values, self._last)
+            except BaseException:
+                if undo is not None:
+                    undo()
+                raise
+            self._last[field.name] = values
+            self._t = t
+            return
+        computed = [self._computed(field, time, t) for field in fields]
+        undo = self._adopt(groups, fields) if adopted else None
         last = self._last
-        for field in self._fields:
-            values = field.values(time)
-            field.write(groups, values)
+        done = 0
+        try:
+            for field, values in zip(fields, computed, strict=True):
+                field.write(groups, values, last)
+                done += 1
+        except BaseException:
+            for field in fields[:done]:
+                if field.name in last:
+                    field.write(groups, last[field.name], {})
+            if undo is not None:
+                undo()
+            raise
+        for field, values in zip(fields, computed, strict=True):
             last[field.name] = values
         self._t = t
+
+    def _computed(self, field: _Field, time: float, t: float) -> list[float]:
+        """``field``'s values at ``time``, refused unless each is a finite number >= 0."""
+        try:
+            if field._ends is None:  # few groups, or several schedules: checked below
+                values, known = field.values(time), False
+            else:
+                values, known = field.checked_values(time)
+        except (TypeError, OverflowError, ValueError) as error:
+            # No number came out (a function of the user's own returned None, or one from_callable
+            # refused), or none a float holds: refused as a NaN would be, naming where it came from.
+            i = _failing_group(field, time)
+            where = "the param groups" if i is None else f"param group {i}"
+            source = field.schedules[0] if i is None else field.schedules[i]
+            raise ValueError(
+                f"{field.name} of {where} at t={v.shown(t)} is no finite number "
+                f"(from {v.shown(source)}: {type(error).__name__}: {error}); nothing was written at "
+                "this step"
+            ) from error
+        except Exception as error:
+            _note(error, f"(while computing {field.name} of the param groups at t={v.shown(t)})")
+            raise
+        # Two comparisons on Python floats (min() and sum() run in C for many groups); NaN fails
+        # them too, and the slow path below finds the group (or a sum past the float range).
+        if known:
+            return values
+        if len(values) == 1:
+            if 0.0 <= values[0] < _INF:
+                return values
+        elif 0.0 <= min(values) and sum(values) < _INF:
+            return values
+        _refuse_unwritable(field.name, values, t, field.schedules)
+        return values
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -382,15 +741,7 @@ class Scheduler(LRScheduler):
 
     @last_epoch.setter
     def last_epoch(self, value: float) -> None:
-        if isinstance(value, bool):
-            raise TypeError(f"last_epoch must be a number, got {value!r}")
-        try:
-            number: float = operator.index(value)
-        except TypeError:
-            number = v.real("last_epoch", value)
-        if not -1 <= number < math.inf:
-            raise ValueError(f"last_epoch must be a finite number >= -1, got {value!r}")
-        self._ticks = number
+        self._ticks = _time("last_epoch", value, minimum=-1)
 
     @property
     def base_lrs(self) -> list[float]:
@@ -490,6 +841,16 @@ class Scheduler(LRScheduler):
         schedule gives at that time (or, when it does not rebuild, the group's current value)
         and the value written now. The report is returned and logged as a warning on the
         ``lrkit`` logger. The field set, unit and group count must still match.
+
+        A refused load changes nothing, and a loaded state is valid. Every key is checked before
+        anything is assigned: a missing one is a ``ValueError`` naming it; ``t`` must be a finite
+        number >= 0 and ``ticks`` one >= -1 (``last_epoch``'s "not started"), ``num_groups`` an
+        integer, each field's ``schedules`` and ``bases`` lists of one item per group, and each
+        base a finite number >= 0 (``TypeError`` or ``ValueError`` naming the key, e.g.
+        ``fields['lr']['bases'][1]``). Then the bases, ``initial_<field>`` entries, time and
+        values are assigned; if a value at the saved time is refused (see the class doc), all of
+        it is put back. A loaded driver takes its fields over from any other driver of the
+        optimizer, without a :class:`DriverConflictWarning`.
         """
         state = state_dict
         if isinstance(state, Mapping) and isinstance(state.get("lrkit"), Mapping):
@@ -497,40 +858,61 @@ class Scheduler(LRScheduler):
         if not isinstance(state, Mapping) or state.get("format") != _FORMAT:
             raise ValueError(_foreign(state))
         v.flag("reschedule", reschedule)
+        with _refusing("cannot load this scheduler state: "):
+            ticks, t, saved_fields = _read_state(state)
         problems = []
         if state["num_groups"] != self._num_groups:
             problems.append(f"{state['num_groups']} param groups in the checkpoint, {self._num_groups} here")
         for key in ("unit", "updates_per_epoch"):
-            if state[key] != getattr(self, key):
-                problems.append(f"{key} is {state[key]!r} in the checkpoint, {getattr(self, key)!r} here")
-        saved_fields = state["fields"]
+            if not _same_setting(state[key], getattr(self, key)):
+                problems.append(
+                    f"{key} is {v.shown(state[key])} in the checkpoint, {getattr(self, key)!r} here"
+                )
         if set(saved_fields) != set(self.fields):
-            problems.append(f"fields {sorted(saved_fields)} in the checkpoint, {sorted(self.fields)} here")
+            problems.append(
+                f"fields {v.shown(sorted(saved_fields))} in the checkpoint, {sorted(self.fields)} here"
+            )
         changed: list[tuple[_Field, int, Any]] = []
         if not problems:
             for field in self._fields:
                 saved = saved_fields[field.name]["schedules"]
                 mine = [_fingerprint(s) for s in field.schedules]
                 for i, (a, b) in enumerate(zip(saved, mine, strict=True)):
-                    if a != b and not _same_schedule(a, field.schedules[i]):
+                    if not _same_setting(a, b) and not _same_schedule(a, field.schedules[i]):
                         changed.append((field, i, a))
                         if not reschedule:
                             problems.append(
-                                f"{field.name} of group {i}: checkpoint has {a}, this scheduler {b}"
+                                f"{field.name} of group {i}: checkpoint has {v.shown(a)}, this scheduler {b}"
                             )
         if problems:
             hint = "; give reschedule=True to continue under the new schedule" if changed else ""
             raise ValueError("cannot load this scheduler state: " + "; ".join(problems) + hint)
         groups = self.optimizer.param_groups
-        t = state["t"]
         before = {(f.name, i): _saved_value(saved, t, f, i, groups) for f, i, saved in changed}
+        fields = []
         for field in self._fields:
-            field.bases = [float(b) for b in saved_fields[field.name]["bases"]]
-            for group, base in zip(groups, field.bases, strict=True):
-                group[field.initial_key] = base
-            field.prepare(groups)
-        self._ticks = state["ticks"]
-        self._apply(t)
+            loaded = dataclasses.replace(field, bases=saved_fields[field.name]["bases"])
+            loaded.prepare(groups)
+            fields.append(loaded)
+        # Everything is checked: now assign, and undo it all if the values at t are refused.
+        kept = self._fields, self._ticks
+        initial = [(g, f.initial_key, g.get(f.initial_key, _MISSING)) for f in fields for g in groups]
+        give_back = _claim(self, self.fields)  # a loaded driver takes its fields over, silently
+        try:
+            self._fields = fields
+            for field in fields:
+                for group, base in zip(groups, field.bases, strict=True):
+                    group[field.initial_key] = base
+            self._advance(ticks, t)
+        except BaseException:
+            self._fields, self._ticks = kept
+            for group, key, value in initial:
+                if value is _MISSING:
+                    group.pop(key, None)
+                else:
+                    group[key] = value
+            give_back()
+            raise
         if not reschedule:
             return None
         report = [Rescheduled(f.name, i, t, before[f.name, i], self._last[f.name][i]) for f, i, _ in changed]
@@ -543,8 +925,74 @@ class Scheduler(LRScheduler):
         return report
 
 
+_STATE_KEYS = ("num_groups", "unit", "updates_per_epoch", "ticks", "t", "fields")
+
+
+@contextmanager
+def _refusing(prefix: str) -> Iterator[None]:
+    """Errors of the checks helpers, with ``prefix`` before them (type and names kept)."""
+    try:
+        yield
+    except v.ArgumentError as error:
+        raise type(error)(prefix + error.template, names=error.names) from None
+
+
+def _read_state(state: Mapping[str, Any]) -> tuple[float, float, dict[str, dict[str, list[Any]]]]:
+    """A scheduler state's ticks, time and fields (schedules and bases), each checked; nothing set."""
+    for key in _STATE_KEYS:
+        if key not in state:
+            raise v.InvalidValueError(
+                "not a whole lrkit.torch.Scheduler state_dict: it has no '{" + key + "}'", key
+            )
+    count = v.integer("num_groups", state["num_groups"], minimum=0)
+    ticks = _time_checked("ticks", state["ticks"], minimum=-1)
+    t = _time_checked("t", state["t"])
+    saved = state["fields"]
+    if not isinstance(saved, Mapping):
+        raise v.wrong_type("fields", f"must be a mapping of field names, got {v.shown(saved)}")
+    fields = {}
+    for name, entry in saved.items():
+        where = f"fields[{v.shown(name)}]"
+        if not isinstance(name, str) or not isinstance(entry, Mapping):
+            raise v.wrong_type(where, f"must be a field name mapped to its state, got {v.shown(entry)}")
+        read = {}
+        for key in ("schedules", "bases"):
+            if key not in entry:
+                name = f"{where}[{key!r}]"
+                raise v.InvalidValueError("not a whole field state: it has no '{" + name + "}'", name)
+            items = entry[key]
+            if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence):
+                raise v.wrong_type(
+                    f"{where}[{key!r}]", f"must be a list, one per group, got {v.shown(items)}"
+                )
+            if len(items) != count:
+                raise v.invalid(f"{where}[{key!r}]", f"has {len(items)} items for num_groups={count}")
+            read[key] = list(items)
+        read["bases"] = [
+            v.real(f"{where}['bases'][{i}]", b, minimum=0.0) for i, b in enumerate(read["bases"])
+        ]
+        fields[name] = read
+    return ticks, t, fields
+
+
+def _time_checked(name: str, value: Any, minimum: int = 0) -> float:
+    """:func:`_time` with the checks helpers' errors, which name ``name`` the way they do."""
+    try:
+        return _time(name, value, minimum=minimum)
+    except v.ArgumentError:
+        raise
+    except TypeError:
+        raise v.wrong_type(name, f"must be a number, got {v.shown(value)}") from None
+    except ValueError:
+        raise v.invalid(name, f"must be a finite number >= {minimum}, got {v.shown(value)}") from None
+
+
 def _base_of(name: str, key: str, index: int | None, group: Mapping[str, Any], i: int) -> float:
-    """Group ``i``'s base for field ``name``: its ``initial_<name>``, else its current value."""
+    """Group ``i``'s base for field ``name``: its ``initial_<name>``, else its current value.
+
+    Refused unless a finite number >= 0: torch accepts ``SGD(lr=nan)``, and every value a
+    schedule gives from such a base would be as wrong.
+    """
     if key not in group:
         known = ", ".join(k for k in group if k != "params")
         raise ValueError(
@@ -553,9 +1001,20 @@ def _base_of(name: str, key: str, index: int | None, group: Mapping[str, Any], i
         )
     current = group[key] if index is None else group[key][index]
     if not isinstance(current, (int, float, torch.Tensor)) or isinstance(current, bool):
-        raise TypeError(f"{name}: param group {i} holds {current!r}, not a number")
+        raise TypeError(f"{name}: param group {i} holds {v.shown(current)}, not a number")
     initial = f"initial_{name}"
-    return float(group[initial] if initial in group else current)
+    where = initial if initial in group else (key if index is None else f"{key}[{index}]")
+    held = group[initial] if initial in group else current
+    try:
+        base = float(held)
+    except (TypeError, ValueError, RuntimeError, OverflowError):
+        raise TypeError(f"{name}: param group {i} holds {where}={v.shown(held)}, not a number") from None
+    if not 0.0 <= base < _INF:
+        raise ValueError(
+            f"{name}: param group {i} holds {where}={v.shown(held)}; a scheduled value starts from a "
+            "finite number >= 0 (build the optimizer with one)"
+        )
+    return base
 
 
 def _groups(optimizer: torch.optim.Optimizer, expected: int, kind: str) -> list[dict[str, Any]]:
@@ -572,8 +1031,8 @@ def _groups(optimizer: torch.optim.Optimizer, expected: int, kind: str) -> list[
 def _same_schedule(saved: Any, schedule: Schedule) -> bool:
     """Whether a checkpoint's fingerprint, saved by an older version, rebuilds ``schedule``."""
     try:
-        return "type" in saved and from_dict(saved) == schedule
-    except (TypeError, ValueError):
+        return isinstance(saved, Mapping) and "type" in saved and from_dict(saved) == schedule
+    except (TypeError, ValueError, RecursionError):
         return False
 
 
@@ -622,9 +1081,9 @@ def _changed_settings(
 def _saved_value(saved: Any, t: float, field: _Field, i: int, groups: list[dict[str, Any]]) -> float:
     """What the checkpoint's schedule gives group ``i`` at ``t``, or the value the group holds."""
     try:
-        if "type" in saved:
+        if isinstance(saved, Mapping) and "type" in saved:
             return float(from_dict(saved)(t, field.bases[i]))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError, RecursionError):
         pass
     group = groups[i]
     current = group[field.key] if field.index is None else group[field.key][field.index]
@@ -638,19 +1097,20 @@ def _fingerprint(schedule: Schedule) -> Any:
         return {"repr": repr(schedule)}
 
 
-def _time(name: str, value: Any) -> float:
-    if type(value) is int and value >= 0:  # the common case, checked first: it runs every step
+def _time(name: str, value: Any, minimum: int = 0) -> float:
+    """``value`` as a time: a finite number >= ``minimum`` that has a float (an int stays an int)."""
+    if type(value) is int and minimum <= value <= _INT_MAX:  # the common case: it runs every step
         return value
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if isinstance(value, torch.Tensor):
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
         value = value.item()
+    if isinstance(value, bool) or "bool" in str(getattr(value, "dtype", "")):
+        raise TypeError(f"{name} must be a number, got {v.shown(value)}")
     try:
         number: float = operator.index(value)
     except TypeError:
         number = v.real(name, value)
-    if not 0 <= number < math.inf:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    if not minimum <= number <= _FLOAT_MAX:
+        raise ValueError(f"{name} must be a finite number >= {minimum}, got {v.shown(value)}")
     return number
 
 
