@@ -639,7 +639,43 @@ def plan(
     """
     names = (*BUILDERS, "constant", "rsqrt", "plateau", "none")
     if sched not in names:
-        raise ValueError(f"sched must be one of {', '.join(map(repr, sorted(names)))}; got {sched!r}")
+        raise ValueError(f"sched must be one of {', '.join(map(repr, sorted(names)))}; got {v.shown(sched)}")
+    # The factory's own arguments, by its own names and as given (before any is turned into
+    # updates), whichever scheduler reads them: an unused one is checked too.
+    num_epochs = v.real_or_int("num_epochs", num_epochs, minimum=0.0, strict_minimum=True)
+    if decay_epochs is not None:
+        decay_epochs = v.real_or_int("decay_epochs", decay_epochs, minimum=0.0)
+    if isinstance(decay_milestones, (str, bytes)) or not isinstance(decay_milestones, Sequence):
+        raise v.wrong_type("decay_milestones", f"must be a list of epochs, got {v.shown(decay_milestones)}")
+    decay_milestones = [
+        v.real_or_int(f"decay_milestones[{i}]", d, minimum=0.0) for i, d in enumerate(decay_milestones)
+    ]
+    cooldown_epochs = v.real_or_int("cooldown_epochs", cooldown_epochs, minimum=0.0)
+    patience_epochs = v.integer("patience_epochs", patience_epochs, minimum=0)
+    decay_rate = v.real_or_int("decay_rate", decay_rate, minimum=0.0)
+    min_lr = v.real_or_int("min_lr", min_lr, minimum=0.0)
+    warmup_lr = v.real_or_int("warmup_lr", warmup_lr, minimum=0.0)
+    warmup_epochs = v.real_or_int("warmup_epochs", warmup_epochs, minimum=0.0)
+    warmup_prefix = v.flag("warmup_prefix", warmup_prefix)
+    if noise is not None:
+        if isinstance(noise, (list, tuple)):
+            noise = [v.real_or_int(f"noise[{i}]", n, minimum=0.0) for i, n in enumerate(noise)]
+        else:
+            noise = v.real_or_int("noise", noise, minimum=0.0)
+    if decay_fn is not None and not isinstance(decay_fn, str):
+        raise v.wrong_type("decay_fn", f"must be a name or None, got {v.shown(decay_fn)}")
+    if stable_timescale is not None:
+        stable_timescale = v.real_or_int(
+            "stable_timescale", stable_timescale, minimum=0.0, strict_minimum=True
+        )
+    k_decay = v.real_or_int("k_decay", k_decay, minimum=0.0, strict_minimum=True)
+    v.choice("plateau_mode", plateau_mode, ("min", "max"))
+    step_on_epochs = v.flag("step_on_epochs", step_on_epochs)
+    updates_per_epoch = v.integer("updates_per_epoch", updates_per_epoch, minimum=0)
+    with v.renamed(t_initial="num_epochs"):
+        FloatCycles(
+            Constant(), t_initial=1, cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit
+        )
     if decay_epochs is None:
         decay_epochs = 0.2 if sched in ("wsd", "rsqrt") else 90
     t_initial, warmup_t, decay_t, cooldown_t, timescale_t = (
