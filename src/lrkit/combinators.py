@@ -17,6 +17,7 @@ import numpy as np
 
 from lrkit import checks as v
 from lrkit.schedule import (
+    _FLOAT_MAX,
     SCALAR,
     Clock,
     Scale,
@@ -270,7 +271,7 @@ class Cycles(Schedule):
         if self.cycle_limit is not None:
             # Past 2 ** 53 cycles no float counts them (nor the time they end at).
             _set(self, "cycle_limit", v.integer("cycle_limit", self.cycle_limit, minimum=0, maximum=2**53))
-            if self.cycle_limit and not _finite_power(self.cycle_mul, self.cycle_limit) < math.inf:
+            if self.cycle_limit and not _power(SCALAR, self.cycle_mul, self.cycle_limit) < _FLOAT_MAX:
                 raise v.InvalidValueError(
                     f"{{cycle_limit}}={self.cycle_limit} cycles growing by {{cycle_mul}}={self.cycle_mul!r} "
                     "end past the float range: give fewer cycles, or cycle_limit=None to restart forever",
@@ -364,15 +365,6 @@ class Cycles(Schedule):
             inside = inner._value(xp, local, peak)
             floor = inner._value(xp, xp.full_like(t, mul**last * first), base * _power(xp, decay, last))
         return xp.where(index < limit, inside, floor)
-
-
-def _finite_power(x: float, k: int) -> float:
-    """``x ** k`` for Python numbers, infinite past the float range as an array's power is
-    (a growing ``cycle_decay`` over many cycles), where Python's raises ``OverflowError``."""
-    try:
-        return float(x) ** k
-    except OverflowError:
-        return math.inf
 
 
 # -- lrkit's noise: splitmix64, on the host or in the namespace of a traced t ------------------------
@@ -540,9 +532,15 @@ def _noise_plan(pct: float, std: float) -> tuple[bool, int]:
     if not normal:
         # The mean of the density ratio over (-pct, pct); 1 - ratio**2 / 6 where erf has no digits.
         kept = math.sqrt(math.pi / 2.0) * kept / ratio if ratio > 1e-6 else 1.0 - ratio * ratio / 6.0
+    return normal, _candidates_needed(kept)
+
+
+def _candidates_needed(kept: float) -> int:
+    """How many candidates, each kept with chance ``kept``, leave all refused with a chance below
+    ``2 ** -64``: ``ceil(64 ln 2 / -ln(1 - kept))``."""
     if kept >= 1.0:
-        return normal, 1
-    return normal, max(1, math.ceil(_MISS / -math.log1p(-kept)))
+        return 1
+    return max(1, math.ceil(_MISS / -math.log1p(-kept)))
 
 
 def _candidate(w: Any, mixed: Any, draw: Any, pct: float, std: float, normal: bool, dtype: Any) -> Any:

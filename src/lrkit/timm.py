@@ -143,14 +143,6 @@ def _write_field(group: dict[str, Any], field: str, value: Any) -> None:
         group[field] = value
 
 
-def _flag(name: str, value: Any) -> bool:
-    """timm's flag ``name`` as a bool: True or False (a NumPy bool too), never a truthy stand-in.
-
-    timm tests its flags for truth, so ``initialize="no"`` would initialize; here it is refused.
-    """
-    return v.flag(name, bool(value) if isinstance(value, np.bool_) else value)
-
-
 def _plain(name: str, value: Any) -> Any:
     """A timm argument as the plain Python value it stands for, so that it computes as one.
 
@@ -265,8 +257,8 @@ class Scheduler(_Driver, metaclass=abc.ABCMeta):
         noise_seed: int | None = None,
         initialize: bool = True,
     ) -> None:
-        initialize = _flag("initialize", initialize)
-        t_in_epochs = _flag("t_in_epochs", t_in_epochs)
+        initialize = v.flag("initialize", initialize)
+        t_in_epochs = v.flag("t_in_epochs", t_in_epochs)
         _check_groups(optimizer, param_group_field, initialize)
         noise_range_t = _plain("noise_range_t", noise_range_t)
         noise_pct = _plain("noise_pct", noise_pct)
@@ -639,7 +631,7 @@ class _Shaped:
         _check_optimizer(optimizer)
         args = {key: _plain(key, value) for key, value in args.items()}
         if "warmup_prefix" in args:
-            args["warmup_prefix"] = _flag("warmup_prefix", args["warmup_prefix"])
+            args["warmup_prefix"] = v.flag("warmup_prefix", args["warmup_prefix"])
         base = {key: args.pop(key) for key in self._BASE_ARGS}
         type(self)._RECIPE(**args)
         self._check_unused(args)
@@ -980,7 +972,7 @@ class PlateauLRScheduler(Scheduler):
         noise_pct = _plain("noise_pct", noise_pct)
         noise_std = _plain("noise_std", noise_std)
         noise_seed = _plain("noise_seed", noise_seed)
-        initialize = _flag("initialize", initialize)
+        initialize = v.flag("initialize", initialize)
         _check_groups(optimizer, "lr", initialize)
         Warmup(Constant(), warmup_t=warmup_t, warmup_lr_init=warmup_lr_init)
         _noise_node(noise_range_t, noise_pct, noise_std, 42 if noise_seed is None else noise_seed, noise_type)
@@ -1218,7 +1210,7 @@ def create_scheduler(
     A bad flag is refused under its attribute's name (``lr_noise``, ``sched_on_updates``).
     """
     # timm negates this flag as it reads it, which would turn any value into a bool.
-    _flag("sched_on_updates", getattr(args, "sched_on_updates", False))
+    v.flag("sched_on_updates", getattr(args, "sched_on_updates", False))
     with v.renamed(**_ARGS_NAMES):
         return create_scheduler_v2(
             optimizer=optimizer, **scheduler_kwargs(args), updates_per_epoch=updates_per_epoch
@@ -1262,7 +1254,7 @@ def create_scheduler_v2(
     # The signature above is timm's, spelled out for drop-in use; the plan takes the same names.
     arguments = {key: _plain(key, value) for key, value in locals().items() if key != "optimizer"}
     for key in ("warmup_prefix", "step_on_epochs"):
-        arguments[key] = _flag(key, arguments[key])
+        arguments[key] = v.flag(key, arguments[key])
     # The plan and the class it names speak of the class's arguments; errors name the factory's.
     names = {**_FACTORY_NAMES, **_FACTORY_NAMES_BY_SCHED.get(sched, {})} if isinstance(sched, str) else {}
     with v.renamed(**names):

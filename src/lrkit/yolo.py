@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import torch
 
 from lrkit import checks as v
@@ -32,11 +31,6 @@ from lrkit.shapes import Constant, Cosine, Linear
 from lrkit.torch.scheduler import Scheduler
 
 __all__ = ["YoloScheduler", "lf", "optimizer", "param_groups", "scheduler", "warmup_iterations"]
-
-
-def _flag(name: str, value: Any) -> bool:
-    """A flag as a bool (a NumPy bool too): YOLOv5's hyperparameter files are read as truthy."""
-    return v.flag(name, bool(value) if isinstance(value, np.bool_) else value)
 
 
 def _momentum(name: str, value: Any) -> float:
@@ -82,7 +76,7 @@ def optimizer(
     """
     lr = v.real("lr", lr, minimum=0.0)
     momentum = _momentum("momentum", momentum)
-    if _flag("nesterov", nesterov) and momentum == 0:
+    if v.flag("nesterov", nesterov) and momentum == 0:
         raise v.invalid("nesterov", "needs {momentum} > 0 (Nesterov momentum), got 0", "momentum")
     return torch.optim.SGD(param_groups(model, weight_decay), lr=lr, momentum=momentum, nesterov=nesterov)
 
@@ -99,7 +93,7 @@ def lf(epochs: int, lrf: float = 0.01, cos_lr: bool = True) -> Schedule:
     """
     epochs = v.integer("epochs", epochs, minimum=1)
     lrf = v.real("lrf", lrf, minimum=0.0)
-    cos_lr = _flag("cos_lr", cos_lr)
+    cos_lr = v.flag("cos_lr", cos_lr)
     with v.renamed(t_initial="epochs", lr_min="lrf", end_factor="lrf"):
         if cos_lr:
             return Cosine(t_initial=epochs, lr_min=lrf)
@@ -224,7 +218,7 @@ def scheduler(
     bias_group = v.integer("bias_group", bias_group, minimum=-len(groups))
     if bias_group >= len(groups):
         raise v.invalid("bias_group", f"must name one of the {len(groups)} param groups, got {bias_group}")
-    lag = _flag("lag", lag)
+    lag = v.flag("lag", lag)
     warmup_bias_lr = v.real("warmup_bias_lr", warmup_bias_lr, minimum=0.0)
     momentum = _momentum("momentum", momentum)
     warmup_momentum = _momentum("warmup_momentum", warmup_momentum)

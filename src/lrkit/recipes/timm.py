@@ -24,7 +24,7 @@ import numpy as np
 
 from lrkit import checks as v
 from lrkit import schedule as _schedule
-from lrkit.combinators import Cycles, Noise, Shift, Warmup
+from lrkit.combinators import Cycles, Noise, Shift, Warmup, _candidates_needed
 from lrkit.recipes.registry import PlateauArguments, register
 from lrkit.schedule import SCALAR, Schedule, schedule_class
 from lrkit.shapes import Constant, Cosine, MultiStep, Poly, Step, Tanh, wsd
@@ -171,9 +171,7 @@ def _kept(pct: float, std: float) -> float:
 def _torch_rounds(pct: float, std: float) -> int:
     """How many of timm's normal candidates a draw takes at most: more is a chance below 2 ** -64."""
     kept = _kept(pct, std)
-    if kept >= 1.0:
-        return 1
-    return math.ceil(64 * math.log(2) / -math.log1p(-kept)) if kept > 0.0 else _MAX_TORCH_DRAWS + 1
+    return _candidates_needed(kept) if kept > 0.0 else _MAX_TORCH_DRAWS + 1
 
 
 def _draw(generator: Any, key: int, kind: str, pct: float, std: float) -> float:
