@@ -51,7 +51,6 @@ import fractions
 import logging
 import math
 import operator
-import reprlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, cast
 
@@ -206,7 +205,7 @@ def _unchanged_on_error(optimizer: Any) -> Iterator[None]:
 
 def _check_optimizer(optimizer: Any) -> None:
     if not hasattr(optimizer, "param_groups"):
-        raise TypeError(f"optimizer must be a torch optimizer, got {reprlib.repr(optimizer)}")
+        raise TypeError(f"optimizer must be a torch optimizer, got {v.shown(optimizer)}")
 
 
 def _check_groups(optimizer: Any, param_group_field: str, initialize: bool) -> None:
@@ -215,7 +214,7 @@ def _check_groups(optimizer: Any, param_group_field: str, initialize: bool) -> N
     if not isinstance(param_group_field, str):
         raise v.wrong_type(
             "param_group_field",
-            f"must be the name of a param group field, got {reprlib.repr(param_group_field)}",
+            f"must be the name of a param group field, got {v.shown(param_group_field)}",
         )
     initial = f"initial_{param_group_field}"
     for i, group in enumerate(optimizer.param_groups):
