@@ -23,9 +23,32 @@ RECIPES_DIR = Path(registry.__file__).parent
 
 
 def test_the_examples_cover_every_registered_recipe():
-    # A new recipe needs an entry in tests/recipe_examples.py.
+    # A new recipe needs examples, registered beside it with registry.register_examples.
+    missing = [r.qualified for r in registry.recipes() if not r.examples]
+    assert not missing, f"recipes without examples: {missing}"
     assert set(EXAMPLES) == set(registry.qualified_names())
-    assert all(EXAMPLES.values()), "each recipe needs at least one example"
+
+
+def test_examples_are_checked_against_the_signature_and_copied():
+    with pytest.raises(ValueError, match="no recipe of that name"):
+        registry.register_examples({"lrkit:no_such_shape": [{}]})
+    with pytest.raises(ValueError, match=r"unknown \['decay'\]"):
+        registry.register_examples({"lrkit:step": [{"decay_t": 3, "decay": 0.5}]})
+    with pytest.raises(ValueError, match=r"missing \['decay_t'\]"):
+        registry.register_examples({"lrkit:step": [{"decay_rate": 0.5}]})
+    with pytest.raises(TypeError, match="non-empty list"):
+        registry.register_examples({"lrkit:step": []})
+    with pytest.raises(TypeError, match="must be a dict"):
+        registry.register_examples({"lrkit:step": [("decay_t", 3)]})
+    step = registry.resolve("lrkit:step", {"decay_t": 3})[0]
+    before = step.examples
+    # What a caller gets is a copy: changing it changes nothing the registry holds.
+    step.examples[0]["decay_t"] = 99
+    assert step.examples == before
+    # A refused call registers nothing, even for the sets that were fine.
+    with pytest.raises(ValueError):
+        registry.register_examples({"lrkit:step": [{"decay_t": 1}], "lrkit:nope": [{}]})
+    assert step.examples == before
 
 
 def test_every_source_is_found_by_listing_the_package():

@@ -75,7 +75,7 @@ import numpy as np
 from lrkit import checks as v
 from lrkit.combinators import Rebase
 from lrkit.recipes import registry
-from lrkit.recipes.registry import Reading, qualified_only, register, register_format
+from lrkit.recipes.registry import Reading, qualified_only, register, register_examples, register_format
 from lrkit.schedule import SCALAR, Schedule, _set, schedule_class
 from lrkit.shapes import Constant
 
@@ -1057,3 +1057,21 @@ registry.register_export(
         "multiplier",
     },
 )(export_candidates)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "deepspeed:WarmupLR": [
+            {"warmup_num_steps": 8},
+            {"warmup_num_steps": 5, "warmup_max_lr": 0.1, "warmup_type": "linear"},
+        ],
+        "deepspeed:WarmupDecayLR": [{"total_num_steps": 20, "warmup_num_steps": 5, "warmup_type": "linear"}],
+        "deepspeed:WarmupCosineLR": [{"total_num_steps": 30, "warmup_num_steps": 6}],
+        "deepspeed:OneCycle": [{"cycle_min_lr": 0.01, "cycle_max_lr": 0.1, "cycle_first_step_size": 5}],
+        "deepspeed:LRRangeTest": [
+            {"lr_range_test_step_size": 4},
+            {"lr_range_test_step_size": 3, "lr_range_test_staircase": True},
+        ],
+    }
+)

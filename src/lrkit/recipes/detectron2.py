@@ -48,7 +48,7 @@ from typing import Any, ClassVar
 from lrkit import checks as v
 from lrkit.combinators import Multiplier
 from lrkit.recipes import fvcore as F  # noqa: N812
-from lrkit.recipes.registry import Reading, qualified_only, register, register_format
+from lrkit.recipes.registry import Reading, qualified_only, register, register_examples, register_format
 from lrkit.schedule import Clock, Schedule, _set, schedule_class
 
 __all__ = [
@@ -423,3 +423,32 @@ def read_solver(data: Any, *, where: str = "the config", epoch_length: int | Non
         schedule = builder(**{key: value for key, value in settings.items() if key in takes})
     base = v.real(prefix + "BASE_LR", settings["BASE_LR"])
     return Reading(schedule, unit="update", length=settings["MAX_ITER"], base=base)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "detectron2:WarmupMultiStepLR": [{"MAX_ITER": 30, "STEPS": (10, 20), "WARMUP_ITERS": 5}],
+        "detectron2:WarmupCosineLR": [{"MAX_ITER": 30, "BASE_LR": 0.1, "WARMUP_ITERS": 5}],
+        "detectron2:WarmupStepWithFixedGammaLR": [{"MAX_ITER": 30, "NUM_DECAYS": 2, "WARMUP_ITERS": 3}],
+        "detectron2:LRMultiplier": [
+            {
+                "multiplier": {"_target_": "CosineParamScheduler", "start_value": 1, "end_value": 0},
+                "max_iter": 20,
+            }
+        ],
+        "detectron2:WarmupParamScheduler": [
+            {
+                "scheduler": {
+                    "_target_": "MultiStepParamScheduler",
+                    "values": [1.0, 0.1],
+                    "milestones": [6],
+                    "num_updates": 8,
+                },
+                "warmup_factor": 0.001,
+                "warmup_length": 0.25,
+                "max_iter": 8,
+            }
+        ],
+    }
+)

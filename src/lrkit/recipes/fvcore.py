@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from lrkit import checks as v
-from lrkit.recipes.registry import discover, qualified_only, register
+from lrkit.recipes.registry import discover, qualified_only, register, register_examples
 from lrkit.schedule import SCALAR, Clock, Schedule, _power, _set, from_dict, schedule_class
 
 __all__ = [
@@ -746,3 +746,33 @@ def composite(
     """
     node = CompositeParamScheduler(schedulers, lengths=lengths, interval_scaling=interval_scaling)
     return _run(node, total_t)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "fvcore:ConstantParamScheduler": [{"value": 0.1, "total_t": 10}],
+        "fvcore:CosineParamScheduler": [{"start_value": 0.1, "end_value": 0.001, "total_t": 20}],
+        "fvcore:ExponentialParamScheduler": [{"start_value": 0.1, "decay": 0.02, "total_t": 20}],
+        "fvcore:LinearParamScheduler": [{"start_value": 0.0, "end_value": 0.1, "total_t": 20}],
+        "fvcore:MultiStepParamScheduler": [
+            {"values": [0.1, 0.01, 0.001], "milestones": [5, 8], "num_updates": 10, "total_t": 10}
+        ],
+        "fvcore:PolynomialDecayParamScheduler": [{"base_value": 0.1, "power": 2.0, "total_t": 20}],
+        "fvcore:StepParamScheduler": [{"num_updates": 10, "values": [0.1, 0.01], "total_t": 10}],
+        "fvcore:StepWithFixedGammaParamScheduler": [
+            {"base_value": 0.1, "num_decays": 2, "gamma": 0.1, "num_updates": 9, "total_t": 18}
+        ],
+        "fvcore:CompositeParamScheduler": [
+            {
+                "schedulers": [
+                    {"_target_": "LinearParamScheduler", "start_value": 0.0, "end_value": 0.1},
+                    {"_target_": "CosineParamScheduler", "start_value": 0.1, "end_value": 0.0},
+                ],
+                "lengths": [0.2, 0.8],
+                "interval_scaling": ["rescaled", "rescaled"],
+                "total_t": 20,
+            },
+        ],
+    }
+)

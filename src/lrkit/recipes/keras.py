@@ -44,7 +44,14 @@ from typing import Any, ClassVar
 
 from lrkit import checks as v
 from lrkit.combinators import Horizon, Rebase, Sequential, Stairs, Stretch
-from lrkit.recipes.registry import Reading, qualified_only, register, register_export, register_format
+from lrkit.recipes.registry import (
+    Reading,
+    qualified_only,
+    register,
+    register_examples,
+    register_export,
+    register_format,
+)
 from lrkit.schedule import SCALAR, Schedule, _power, _set, schedule_class
 from lrkit.shapes import CosinePower, Exponential, InverseTime, Linear, PiecewiseConstant, Poly
 
@@ -725,3 +732,43 @@ register_export(
         "multiplier",
     },
 )(_export_candidates)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "keras:CosineDecay": [
+            {"initial_learning_rate": 0.1, "decay_steps": 20},
+            {
+                "initial_learning_rate": 0.01,
+                "decay_steps": 20,
+                "alpha": 0.1,
+                "warmup_target": 0.1,
+                "warmup_steps": 4,
+            },
+        ],
+        "keras:CosineDecayRestarts": [
+            {"initial_learning_rate": 0.1, "first_decay_steps": 5},
+            {"initial_learning_rate": 0.1, "first_decay_steps": 5, "t_mul": 1.0, "m_mul": 0.5, "alpha": 0.1},
+        ],
+        "keras:ExponentialDecay": [
+            {"initial_learning_rate": 0.1, "decay_steps": 5, "decay_rate": 0.5},
+            {"initial_learning_rate": 0.1, "decay_steps": 5, "decay_rate": 0.5, "staircase": True},
+        ],
+        "keras:InverseTimeDecay": [
+            {"initial_learning_rate": 0.1, "decay_steps": 5, "decay_rate": 0.5},
+            {"initial_learning_rate": 0.1, "decay_steps": 5, "decay_rate": 0.5, "staircase": True},
+        ],
+        "keras:PiecewiseConstantDecay": [{"boundaries": [3, 10], "values": [0.1, 0.05, 0.01]}],
+        "keras:PolynomialDecay": [
+            {"initial_learning_rate": 0.1, "decay_steps": 20},
+            {
+                "initial_learning_rate": 0.1,
+                "decay_steps": 8,
+                "end_learning_rate": 0.01,
+                "power": 2.0,
+                "cycle": True,
+            },
+        ],
+    }
+)

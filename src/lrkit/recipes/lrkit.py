@@ -11,7 +11,7 @@ step(decay_t=30)
 from __future__ import annotations
 
 from lrkit import shapes
-from lrkit.recipes.registry import register
+from lrkit.recipes.registry import register, register_examples
 
 __all__: list[str] = []
 
@@ -38,3 +38,46 @@ for _builder in (
 ):
     register(f"lrkit:{_builder.name}")(_builder)
 register("lrkit:wsd")(shapes.wsd)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "lrkit:constant": [{}, {"factor": 0.5}],
+        "lrkit:cosine": [{"t_initial": 10}, {"t_initial": 12, "lr_min": 0.01, "k_decay": 1.5}],
+        "lrkit:cosine_wave": [{"t_initial": 10, "cycles": 1.5, "lr_min": 0.01}],
+        "lrkit:cyclic": [
+            {"max_lr": 2.0, "step_size_up": 3},
+            {"max_lr": 2.0, "step_size_up": 2, "step_size_down": 5, "mode": "exp_range", "gamma": 0.9},
+        ],
+        "lrkit:exponential": [{"gamma": 0.9}],
+        "lrkit:inverse_time": [{"decay_rate": 0.5, "decay_t": 3}],
+        "lrkit:log_ramp": [{"t_initial": 7}, {"t_initial": 4, "start_factor": 0.1}],
+        "lrkit:exp_ramp": [{"period": 5}],
+        "lrkit:piecewise_constant": [{"boundaries": [3, 7], "factors": [1.0, 0.5, 0.1]}],
+        "lrkit:piecewise_cosine": [{"points": [(0, 0.1), (5, 1.0), (20, 0.05)]}],
+        "lrkit:cosine_power": [{"t_initial": 10, "exponent": 2.0, "end_factor": 0.05}],
+        "lrkit:linear": [{"t_initial": 8, "start_factor": 0.1, "end_factor": 1.0}],
+        "lrkit:multistep": [{"milestones": [3, 6], "decay_rate": 0.5}],
+        "lrkit:one_cycle": [
+            {"total_t": 30},
+            {"total_t": 40, "pct_start": 0.25, "anneal": "linear", "three_phase": True},
+        ],
+        "lrkit:piecewise_linear": [{"points": [(0, 0.0), (5, 1.0), (20, 0.1)]}],
+        "lrkit:poly": [{"t_initial": 10, "power": 2.0, "lr_min": 0.01}],
+        "lrkit:rsqrt": [{"timescale": 5}],
+        "lrkit:step": [{"decay_t": 3, "decay_rate": 0.5}],
+        "lrkit:tanh": [{"t_initial": 10}],
+        "lrkit:wsd": [
+            {"t_initial": 20, "decay_t": 5},
+            {
+                "t_initial": 20,
+                "decay_t": 5,
+                "warmup_t": 2,
+                "lr_min": 0.01,
+                "stable_fn": "rsqrt",
+                "decay_fn": "exp",
+            },
+        ],
+    }
+)

@@ -41,7 +41,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from lrkit import checks as v
-from lrkit.recipes.registry import Reading, qualified_only, register, register_format
+from lrkit.recipes.registry import Reading, qualified_only, register, register_examples, register_format
 from lrkit.schedule import Schedule, _set, schedule_class
 
 __all__ = [
@@ -603,3 +603,34 @@ def _iters(key: str) -> str:
 
 def _samples(key: str) -> str:
     return {"lr_decay_iters": "lr_decay_samples"}.get(key, "lr_warmup_samples")
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "megatron:OptimizerParamScheduler": [
+            {
+                "init_lr": 0.0,
+                "max_lr": 0.1,
+                "min_lr": 0.01,
+                "lr_warmup_steps": 4,
+                "lr_decay_steps": 30,
+                "lr_decay_style": "cosine",
+            },
+            {
+                "init_lr": 0.0,
+                "max_lr": 0.1,
+                "min_lr": 0.0,
+                "lr_warmup_steps": 2,
+                "lr_decay_steps": 20,
+                "lr_decay_style": "WSD",
+                "wsd_decay_steps": 5,
+                "lr_wsd_decay_style": "linear",
+                "start_wd": 0.01,
+                "end_wd": 0.1,
+                "wd_incr_steps": 20,
+                "wd_incr_style": "cosine",
+            },
+        ],
+    }
+)

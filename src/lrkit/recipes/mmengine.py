@@ -82,7 +82,14 @@ from typing import Any, ClassVar
 
 from lrkit import checks as v
 from lrkit.combinators import Product, Rebase, Scale, Sequential, Shift, Stairs
-from lrkit.recipes.registry import Reading, qualified_only, register, register_export, register_format
+from lrkit.recipes.registry import (
+    Reading,
+    qualified_only,
+    register,
+    register_examples,
+    register_export,
+    register_format,
+)
 from lrkit.recipes.torch import MOMENTUM
 from lrkit.schedule import SCALAR, Schedule, _set, schedule_class
 from lrkit.shapes import Constant, CosineWave, Exponential, Linear, MultiStep, OneCycle, Poly, Step
@@ -1698,3 +1705,106 @@ register_export(
         "stairs",
     },
 )(_export_candidates)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "mmengine:StepLR": [
+            {"step_size": 3, "gamma": 0.5, "by_epoch": False},
+            {"step_size": 2, "epoch_length": 4},
+        ],
+        "mmengine:StepMomentum": [
+            {"step_size": 3, "gamma": 0.5, "by_epoch": False},
+            {"step_size": 2, "epoch_length": 4},
+        ],
+        "mmengine:StepParamScheduler": [
+            {"param_name": "weight_decay", "step_size": 3, "gamma": 0.5, "by_epoch": False},
+            {"param_name": "weight_decay", "step_size": 2, "epoch_length": 4},
+        ],
+        "mmengine:MultiStepLR": [
+            {"milestones": [3, 6], "gamma": 0.5, "by_epoch": False},
+            {"milestones": [1, 2], "epoch_length": 5, "convert_to_iter_based": True},
+        ],
+        "mmengine:MultiStepMomentum": [
+            {"milestones": [3, 6], "gamma": 0.5, "by_epoch": False},
+            {"milestones": [1, 2], "epoch_length": 5, "convert_to_iter_based": True},
+        ],
+        "mmengine:MultiStepParamScheduler": [
+            {"param_name": "weight_decay", "milestones": [3, 6], "gamma": 0.5, "by_epoch": False},
+            {
+                "param_name": "weight_decay",
+                "milestones": [1, 2],
+                "epoch_length": 5,
+                "convert_to_iter_based": True,
+            },
+        ],
+        "mmengine:ConstantLR": [{"factor": 0.5, "end": 5, "by_epoch": False}],
+        "mmengine:ConstantMomentum": [{"factor": 0.5, "end": 5, "by_epoch": False}],
+        "mmengine:ConstantParamScheduler": [
+            {"param_name": "weight_decay", "factor": 0.5, "end": 5, "by_epoch": False}
+        ],
+        "mmengine:ExponentialLR": [{"gamma": 0.9, "begin": 2, "by_epoch": False}],
+        "mmengine:ExponentialMomentum": [{"gamma": 0.9, "begin": 2, "by_epoch": False}],
+        "mmengine:ExponentialParamScheduler": [
+            {"param_name": "weight_decay", "gamma": 0.9, "begin": 2, "by_epoch": False}
+        ],
+        "mmengine:LinearLR": [{"start_factor": 0.1, "end": 8, "by_epoch": False}],
+        "mmengine:LinearMomentum": [{"start_factor": 0.1, "end": 8, "by_epoch": False}],
+        "mmengine:LinearParamScheduler": [
+            {"param_name": "weight_decay", "start_factor": 0.1, "end": 8, "by_epoch": False}
+        ],
+        "mmengine:PolyLR": [
+            {"power": 2.0, "end": 20, "by_epoch": False},
+            {"eta_min": 0.01, "power": 0.9, "end": 5, "epoch_length": 4},
+        ],
+        "mmengine:PolyMomentum": [
+            {"power": 2.0, "end": 20, "by_epoch": False},
+            {"eta_min": 0.01, "power": 0.9, "end": 5, "epoch_length": 4},
+        ],
+        "mmengine:PolyParamScheduler": [
+            {"param_name": "weight_decay", "power": 2.0, "end": 20, "by_epoch": False},
+            {"param_name": "weight_decay", "eta_min": 0.01, "power": 0.9, "end": 5, "epoch_length": 4},
+        ],
+        "mmengine:CosineAnnealingLR": [
+            {"T_max": 10, "end": 10, "by_epoch": False},
+            {"eta_min_ratio": 0.05, "begin": 1, "end": 6, "epoch_length": 3, "convert_to_iter_based": True},
+        ],
+        "mmengine:CosineAnnealingMomentum": [
+            {"T_max": 10, "end": 10, "by_epoch": False},
+            {"eta_min_ratio": 0.05, "begin": 1, "end": 6, "epoch_length": 3, "convert_to_iter_based": True},
+        ],
+        "mmengine:CosineAnnealingParamScheduler": [
+            {"param_name": "weight_decay", "T_max": 10, "end": 10, "by_epoch": False},
+            {
+                "param_name": "weight_decay",
+                "eta_min_ratio": 0.05,
+                "begin": 1,
+                "end": 6,
+                "epoch_length": 3,
+                "convert_to_iter_based": True,
+            },
+        ],
+        "mmengine:OneCycleLR": [{"eta_max": 0.1, "total_steps": 30, "by_epoch": False}],
+        "mmengine:OneCycleParamScheduler": [
+            {"param_name": "lr", "eta_max": 0.1, "total_steps": 30, "by_epoch": False}
+        ],
+        "mmengine:CosineRestartLR": [
+            {"periods": [5, 10], "restart_weights": [1, 0.5], "eta_min": 0.001, "by_epoch": False}
+        ],
+        "mmengine:CosineRestartMomentum": [
+            {"periods": [5, 10], "restart_weights": [1, 0.5], "eta_min": 0.001, "by_epoch": False}
+        ],
+        "mmengine:CosineRestartParamScheduler": [
+            {
+                "param_name": "weight_decay",
+                "periods": [5, 10],
+                "restart_weights": [1, 0.5],
+                "eta_min": 0.001,
+                "by_epoch": False,
+            }
+        ],
+        "mmengine:ReduceOnPlateauLR": [{}, {"rule": "greater", "factor": 0.5, "patience": 2}],
+        "mmengine:ReduceOnPlateauParamScheduler": [{"param_name": "lr"}],
+    }
+)

@@ -46,7 +46,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from lrkit import checks as v
-from lrkit.recipes.registry import Reading, qualified_only, register, register_format
+from lrkit.recipes.registry import Reading, qualified_only, register, register_examples, register_format
 from lrkit.schedule import Schedule, _set, schedule_class
 
 __all__ = [
@@ -1136,3 +1136,38 @@ def read_config(data: Any, *, where: str = "the config", epoch_length: int | Non
     with v.renamed(**{key: f"{block}.{key}" for key in (*takes, "max_steps")}):
         schedule = builder(max_steps=max_steps, **arguments)
     return Reading(schedule, unit="update", length=max_steps, base=base)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "nemo:WarmupPolicy": [{"warmup_steps": 5}, {"warmup_ratio": 0.1, "max_steps": 50, "min_lr": 1e-3}],
+        "nemo:WarmupHoldPolicy": [{"warmup_steps": 3, "hold_steps": 4, "max_steps": 20, "min_lr": 0.01}],
+        "nemo:SquareAnnealing": [{"max_steps": 20}, {"max_steps": 20, "warmup_steps": 4, "min_lr": 0.01}],
+        "nemo:SquareRootAnnealing": [{"max_steps": 20, "warmup_ratio": 0.1}],
+        "nemo:CosineAnnealing": [
+            {"max_steps": 20, "warmup_steps": 3, "min_lr": 0.01},
+            {"max_steps": 30, "warmup_ratio": 0.1, "constant_steps": 5, "min_lr": 1e-4},
+        ],
+        "nemo:NoamAnnealing": [{"d_model": 512, "warmup_steps": 10}, {"d_model": 64, "min_lr": 1e-4}],
+        "nemo:NoamHoldAnnealing": [
+            {"max_steps": 40, "warmup_steps": 5, "hold_steps": 10, "decay_rate": 1.0, "min_lr": 1e-4}
+        ],
+        "nemo:WarmupAnnealing": [
+            {"max_steps": 20, "warmup_steps": 4},
+            {"max_steps": 20, "warmup_steps": 2, "first_lr": 0.5},
+        ],
+        "nemo:InverseSquareRootAnnealing": [{"max_steps": 30, "warmup_steps": 5}],
+        "nemo:T5InverseSquareRootAnnealing": [{"max_steps": 30, "constant_steps": 10}],
+        "nemo:PolynomialDecayAnnealing": [{"max_steps": 20, "warmup_steps": 2, "power": 2.0, "min_lr": 0.01}],
+        "nemo:PolynomialHoldDecayAnnealing": [
+            {"max_steps": 30, "warmup_steps": 3, "hold_steps": 5, "power": 0.5},
+            {"max_steps": 20, "warmup_steps": 4, "cycle": True},
+        ],
+        "nemo:WarmupHoldAnnealOneMinusSquareRoot": [
+            {"max_steps": 30, "warmup_steps": 3, "hold_steps": 10, "min_lr": 1e-3}
+        ],
+        "nemo:WarmupHoldAnnealLinear": [{"max_steps": 30, "warmup_ratio": 0.1, "hold_ratio": 0.3}],
+        "nemo:SquareRootConstantPolicy": [{"constant_steps": 4, "max_steps": 20}],
+    }
+)

@@ -51,6 +51,7 @@ from lrkit.recipes.registry import (
     Reading,
     qualified_only,
     register,
+    register_examples,
     register_export,
     register_format,
     resolve,
@@ -1010,3 +1011,84 @@ register_export(
         "multiplier",
     },
 )(_export_candidates)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "optax:constant_schedule": [{"value": 0.1}],
+        "optax:cosine_decay_schedule": [
+            {"init_value": 0.1, "decay_steps": 20},
+            {"init_value": 0.1, "decay_steps": 20, "alpha": 0.1, "exponent": 2.0},
+        ],
+        "optax:cosine_onecycle_schedule": [{"transition_steps": 30, "peak_value": 0.1}],
+        "optax:exponential_decay": [
+            {"init_value": 0.1, "transition_steps": 5, "decay_rate": 0.5},
+            {
+                "init_value": 0.1,
+                "transition_steps": 5,
+                "decay_rate": 0.5,
+                "transition_begin": 3,
+                "staircase": True,
+                "end_value": 0.01,
+            },
+        ],
+        "optax:join_schedules": [
+            {
+                "schedules": [
+                    {"name": "linear_schedule", "init_value": 0.0, "end_value": 0.1, "transition_steps": 5},
+                    {"name": "cosine_decay_schedule", "init_value": 0.1, "decay_steps": 15},
+                ],
+                "boundaries": [5],
+            }
+        ],
+        "optax:linear_onecycle_schedule": [{"transition_steps": 30, "peak_value": 0.1}],
+        "optax:linear_schedule": [
+            {"init_value": 0.1, "end_value": 0.0, "transition_steps": 20, "transition_begin": 2}
+        ],
+        "optax:piecewise_constant_schedule": [
+            {"init_value": 0.1, "boundaries_and_scales": {5: 0.5, 10: 0.1}}
+        ],
+        "optax:piecewise_interpolate_schedule": [
+            {"interpolate_type": "linear", "init_value": 0.1, "boundaries_and_scales": {5: 0.5, 10: 0.1}},
+            {"interpolate_type": "cosine", "init_value": 0.1, "boundaries_and_scales": {5: 0.5, 10: 0.1}},
+        ],
+        "optax:polynomial_schedule": [
+            {
+                "init_value": 0.1,
+                "end_value": 0.001,
+                "power": 2.0,
+                "transition_steps": 20,
+                "transition_begin": 2,
+            }
+        ],
+        "optax:sgdr_schedule": [
+            {
+                "cosine_kwargs": [
+                    {"init_value": 0.0, "peak_value": 0.1, "warmup_steps": 2, "decay_steps": 10},
+                    {
+                        "init_value": 0.0,
+                        "peak_value": 0.05,
+                        "warmup_steps": 2,
+                        "decay_steps": 20,
+                        "end_value": 0.001,
+                    },
+                ]
+            }
+        ],
+        "optax:warmup_constant_schedule": [{"init_value": 0.0, "peak_value": 0.1, "warmup_steps": 5}],
+        "optax:warmup_cosine_decay_schedule": [
+            {"init_value": 0.0, "peak_value": 0.1, "warmup_steps": 5, "decay_steps": 20},
+            {"init_value": 0.01, "peak_value": 0.1, "warmup_steps": 5, "decay_steps": 20, "end_value": 0.001},
+        ],
+        "optax:warmup_exponential_decay_schedule": [
+            {
+                "init_value": 0.0,
+                "peak_value": 0.1,
+                "warmup_steps": 5,
+                "transition_steps": 4,
+                "decay_rate": 0.5,
+            }
+        ],
+    }
+)

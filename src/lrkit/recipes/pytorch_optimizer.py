@@ -38,7 +38,7 @@ import numpy as np
 
 from lrkit import checks as v
 from lrkit.combinators import Multiplier, Sequential
-from lrkit.recipes.registry import qualified_only, register
+from lrkit.recipes.registry import qualified_only, register, register_examples
 from lrkit.schedule import SCALAR, Schedule, _device, _set, schedule_class
 from lrkit.shapes import WSD, Constant, CosineWave, Linear
 
@@ -521,3 +521,24 @@ def get_wsd_schedule(
     starts.append(w + stable + decay)
     whole = pieces[0] if len(pieces) == 1 else Sequential(tuple(pieces), tuple(starts[1:]))
     return Multiplier(whole)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "pytorch_optimizer:CosineAnnealingWarmupRestarts": [
+            {"first_cycle_steps": 10, "max_lr": 0.1, "min_lr": 0.001, "warmup_steps": 2, "cycle_mult": 2.0}
+        ],
+        "pytorch_optimizer:CosineScheduler": [
+            {"t_max": 20, "max_lr": 0.1, "min_lr": 0.001, "warmup_steps": 3}
+        ],
+        # Past t_max the library's line goes below 0 (its own quirk, kept): the run here stays inside.
+        "pytorch_optimizer:LinearScheduler": [{"t_max": 60, "max_lr": 0.1, "warmup_steps": 3}],
+        "pytorch_optimizer:PolyScheduler": [{"t_max": 20, "max_lr": 0.1, "warmup_steps": 3}],
+        "pytorch_optimizer:REXScheduler": [{"total_steps": 20, "max_lr": 0.1}],
+        "pytorch_optimizer:get_chebyshev_schedule": [{"num_epochs": 8}],
+        "pytorch_optimizer:get_wsd_schedule": [
+            {"num_warmup_steps": 3, "num_stable_steps": 5, "num_decay_steps": 6}
+        ],
+    }
+)

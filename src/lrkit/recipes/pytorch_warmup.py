@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from lrkit import checks as v
-from lrkit.recipes.registry import qualified_only, register
+from lrkit.recipes.registry import qualified_only, register, register_examples
 from lrkit.schedule import SCALAR, Schedule, _set, schedule_class
 
 __all__ = [
@@ -251,3 +251,15 @@ def radam_warmup(*, beta2: float) -> Schedule:
     0.647608
     """
     return RAdamFactor(beta2=beta2)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "pytorch_warmup:LinearWarmup": [{"warmup_period": 5}],
+        "pytorch_warmup:ExponentialWarmup": [{"warmup_period": 5}],
+        "pytorch_warmup:UntunedLinearWarmup": [{"beta2": 0.99}],
+        "pytorch_warmup:UntunedExponentialWarmup": [{"beta2": 0.99}],
+        "pytorch_warmup:RAdamWarmup": [{"beta2": 0.99}],
+    }
+)

@@ -28,11 +28,12 @@ the user's.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lrkit import checks as v
@@ -51,6 +52,7 @@ __all__ = [
     "qualified_names",
     "recipes",
     "register",
+    "register_examples",
     "register_export",
     "register_format",
     "resolve",
@@ -115,8 +117,14 @@ class Recipe:
     def build(self, **kwargs: Any) -> Any:
         return self.builder(**kwargs)
 
+    @property
+    def examples(self) -> list[dict[str, Any]]:
+        """The example arguments its module gave it (:func:`register_examples`), as fresh copies."""
+        return copy.deepcopy([dict(e) for e in _EXAMPLES.get(self.qualified, ())])
+
 
 _RECIPES: dict[str, Recipe] = {}
+_EXAMPLES: dict[str, tuple[dict[str, Any], ...]] = {}
 _DISCOVERED = False
 _QUALIFIED_ONLY: set[str] = set()
 
@@ -173,6 +181,39 @@ def register(
         return builder
 
     return decorate
+
+
+def register_examples(examples: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+    """Give recipes of this module example arguments, one or more sets each.
+
+    Every recipe must have one: the documentation draws each name's picture from them, and the
+    tests build every recipe from every set. They sit beside the registrations, so a recipe and
+    its example are added in the same file; a name added without one fails the docs build and
+    ``tests/test_registry.py``. Each set is checked here against the recipe's signature, and
+    kept as a copy, so a caller's dict changing later changes nothing.
+    """
+    if not isinstance(examples, Mapping):
+        raise TypeError(f"examples must map qualified recipe names to argument sets, got {examples!r}")
+    checked: dict[str, tuple[dict[str, Any], ...]] = {}
+    for qualified, sets in examples.items():
+        recipe = _RECIPES.get(qualified)
+        if recipe is None:
+            raise ValueError(f"examples for {qualified!r}: no recipe of that name is registered (yet)")
+        if isinstance(sets, Mapping) or not isinstance(sets, Sequence) or not sets:
+            raise TypeError(f"examples for {qualified!r} must be a non-empty list of argument dicts")
+        for i, arguments in enumerate(sets):
+            if not isinstance(arguments, Mapping):
+                raise TypeError(f"examples for {qualified!r}[{i}] must be a dict, got {arguments!r}")
+            keys = set(arguments)
+            missing = recipe.required - keys - {recipe.optimizer_lr}
+            unknown = keys - set(recipe.parameters)
+            if missing or unknown:
+                raise ValueError(
+                    f"examples for {qualified!r}[{i}] do not fit {qualified}({recipe.signature()}): "
+                    f"missing {sorted(missing)}, unknown {sorted(unknown)}"
+                )
+        checked[qualified] = tuple(copy.deepcopy(dict(a)) for a in sets)
+    _EXAMPLES.update(checked)
 
 
 class PlateauArguments(dict):

@@ -25,7 +25,7 @@ import numpy as np
 from lrkit import checks as v
 from lrkit import schedule as _schedule
 from lrkit.combinators import Cycles, Noise, Shift, Warmup, _candidates_needed
-from lrkit.recipes.registry import PlateauArguments, register
+from lrkit.recipes.registry import PlateauArguments, register, register_examples
 from lrkit.schedule import SCALAR, Schedule, schedule_class
 from lrkit.shapes import Constant, Cosine, MultiStep, Poly, Step, Tanh, wsd
 
@@ -821,3 +821,33 @@ def scheduler_kwargs(cfg: Any, decreasing_metric: bool | None = None) -> dict[st
 
 #: The builder of each class timm's factory instantiates, by recipe name.
 BUILDERS = {"cosine": cosine, "tanh": tanh, "poly": poly, "step": step, "multistep": multistep, "wsd": wsd_}
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "timm:constant": [{}, {"warmup_t": 3, "warmup_lr_init": 0.1}],
+        "timm:cosine": [
+            {"t_initial": 10},
+            {
+                "t_initial": 10,
+                "lr_min": 0.01,
+                "cycle_mul": 2,
+                "cycle_decay": 0.5,
+                "cycle_limit": 3,
+                "warmup_t": 2,
+                "warmup_lr_init": 0.01,
+            },
+        ],
+        "timm:multistep": [{"decay_t": [3, 6], "decay_rate": 0.5, "warmup_t": 2}],
+        "timm:plateau": [{}, {"decay_rate": 0.5, "patience_t": 2, "mode": "min"}],
+        "timm:poly": [{"t_initial": 10, "power": 2.0, "warmup_t": 2, "warmup_prefix": True}],
+        "timm:rsqrt": [{"t_initial": 20, "decay_t": 4, "warmup_t": 2}],
+        "timm:step": [{"decay_t": 3, "decay_rate": 0.5}],
+        "timm:tanh": [
+            {"t_initial": 10, "warmup_t": 3},
+            {"t_initial": 10, "warmup_t": 3, "warmup_prefix": True, "cycle_limit": 2},
+        ],
+        "timm:wsd": [{"t_initial": 20, "decay_t": 5, "lr_min": 0.01}],
+    }
+)

@@ -58,7 +58,7 @@ from typing import Any
 
 from lrkit import checks as v
 from lrkit.combinators import Cycles, Product, Rebase, Sequential
-from lrkit.recipes.registry import register
+from lrkit.recipes.registry import register, register_examples
 from lrkit.schedule import Schedule
 from lrkit.shapes import (
     Constant,
@@ -638,3 +638,53 @@ def reduce_lr_on_plateau(
         min_lr=min_lr,
         eps=eps,
     )
+
+
+# Module-level, so that the schedules holding them print something real.
+def _example_reciprocal(step: int) -> float:
+    return 1.0 / (1.0 + step)
+
+
+def _example_ninety_percent(step: int) -> float:
+    return 0.9
+
+
+def _example_halving(cycle: float) -> float:
+    return 0.5 ** (cycle - 1)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "torch:ChainedScheduler": [{"schedulers": [Step(decay_t=3, decay_rate=0.5), Exponential(gamma=0.9)]}],
+        "torch:ConstantLR": [{}, {"factor": 0.5, "total_iters": 3}],
+        "torch:CosineAnnealingLR": [{"T_max": 10, "eta_min": 0.01}],
+        "torch:CosineAnnealingWarmRestarts": [{"T_0": 3, "T_mult": 2, "eta_min": 0.01}],
+        "torch:CyclicLR": [
+            {"max_lr": 2.0, "step_size_up": 3},
+            {"base_lr": 0.1, "max_lr": 1.0, "step_size_up": 2, "mode": "triangular2"},
+            {"base_lr": 0.1, "max_lr": 1.0, "step_size_up": 2, "scale_fn": _example_halving},
+        ],
+        "torch:ExponentialLR": [{"gamma": 0.9}],
+        "torch:LambdaLR": [{"lr_lambda": _example_reciprocal}],
+        "torch:LinearLR": [{}, {"start_factor": 0.1, "end_factor": 1.0, "total_iters": 8}],
+        "torch:MultiplicativeLR": [{"lr_lambda": _example_ninety_percent}],
+        "torch:MultiStepLR": [{"milestones": [6, 3], "gamma": 0.5}],
+        "torch:OneCycleLR": [
+            {"max_lr": 0.1, "total_steps": 30},
+            {"epochs": 3, "steps_per_epoch": 10, "three_phase": True, "anneal_strategy": "linear"},
+        ],
+        "torch:PolynomialLR": [{"total_iters": 8, "power": 2.0}],
+        "torch:ReduceLROnPlateau": [{}, {"mode": "max", "factor": 0.5}],
+        "torch:SequentialLR": [
+            {
+                "schedulers": [
+                    Linear(t_initial=5, start_factor=0.1, end_factor=1.0),
+                    Cosine(t_initial=10),
+                ],
+                "milestones": [5],
+            }
+        ],
+        "torch:StepLR": [{"step_size": 3, "gamma": 0.5}],
+    }
+)

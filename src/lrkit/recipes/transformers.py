@@ -42,7 +42,14 @@ from typing import Any, ClassVar
 
 from lrkit import checks as v
 from lrkit.combinators import Clamp, Multiplier, Reverse, Sequential, Shift, Warmup
-from lrkit.recipes.registry import Reading, register, register_export, register_format, resolve
+from lrkit.recipes.registry import (
+    Reading,
+    register,
+    register_examples,
+    register_export,
+    register_format,
+    resolve,
+)
 from lrkit.schedule import Schedule, add_reader, schedule_class
 from lrkit.shapes import WSD, Constant, Cosine, CosineWave, Linear, Poly, Rsqrt
 
@@ -702,3 +709,45 @@ def read_training_arguments(data: Mapping[str, Any], *, where: str, epoch_length
     if recipe.plateau:
         return Reading(None, plateau=built, base=base)
     return Reading(built, unit="update", length=built.length, base=base)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "transformers:constant": [{}],
+        "transformers:constant_with_warmup": [{"num_warmup_steps": 4}],
+        "transformers:cosine": [
+            {"num_warmup_steps": 3, "num_training_steps": 20},
+            {"num_warmup_steps": 0, "num_training_steps": 20, "num_cycles": 1.5},
+        ],
+        "transformers:cosine_warmup_with_min_lr": [
+            {"num_warmup_steps": 3, "num_training_steps": 20, "min_lr_rate": 0.1},
+            {"num_warmup_steps": 3, "num_training_steps": 20, "min_lr": 0.01, "warmup_lr_rate": 0.2},
+        ],
+        "transformers:cosine_with_min_lr": [
+            {"num_warmup_steps": 3, "num_training_steps": 20, "min_lr": 0.01},
+            {"num_warmup_steps": 3, "num_training_steps": 20, "min_lr": 0.01, "base_lr": 0.1},
+        ],
+        "transformers:cosine_with_restarts": [
+            {"num_warmup_steps": 2, "num_training_steps": 20, "num_cycles": 3}
+        ],
+        "transformers:inverse_sqrt": [{"num_warmup_steps": 4}, {"num_warmup_steps": 0, "timescale": 7}],
+        "transformers:linear": [{"num_warmup_steps": 3, "num_training_steps": 20}],
+        "transformers:polynomial": [
+            {"num_warmup_steps": 3, "num_training_steps": 20, "power": 2.0},
+            {"num_warmup_steps": 3, "num_training_steps": 20, "lr_end": 0.01, "base_lr": 0.1},
+        ],
+        "transformers:reduce_lr_on_plateau": [{}, {"factor": 0.5, "patience": 2}],
+        "transformers:warmup_stable_decay": [
+            {"num_warmup_steps": 3, "num_training_steps": 20, "num_decay_steps": 5},
+            {
+                "num_warmup_steps": 3,
+                "num_training_steps": 20,
+                "num_decay_steps": 5,
+                "warmup_type": "1-sqrt",
+                "decay_type": "linear",
+                "min_lr_ratio": 0.1,
+            },
+        ],
+    }
+)

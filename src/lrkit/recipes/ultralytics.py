@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 
 from lrkit import checks as v
 from lrkit.combinators import Multiplier, Rebase, Sequential, Shift, Stairs, Warmup
-from lrkit.recipes.registry import qualified_only, register
+from lrkit.recipes.registry import qualified_only, register, register_examples
 from lrkit.recipes.yolov5 import FollowWarmup
 from lrkit.schedule import SCALAR, Clock, Schedule, _set, schedule_class
 from lrkit.shapes import Constant
@@ -280,3 +280,14 @@ def yolo_momentum(
     if strict:
         return Rebase(HeldWarmup(Constant(), warmup_t=nw, warmup_lr_init=first), base=final)
     return Rebase(Warmup(Constant(), warmup_t=nw, warmup_lr_init=first), base=final)
+
+
+# The arguments each recipe is drawn and tested with (see registry.register_examples).
+register_examples(
+    {
+        "ultralytics:yolo": [
+            {"epochs": 5, "nb": 10},
+            {"epochs": 4, "nb": 30, "cos_lr": True, "warmup_epochs": 1.0},
+        ],
+    }
+)
