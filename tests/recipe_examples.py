@@ -13,7 +13,6 @@ from typing import Any
 import lrkit
 from lrkit.recipes import registry
 
-
 #: Qualified recipe name -> example keyword arguments (one or more sets), as each recipe module
 #: registered them beside its recipes (``registry.register_examples``).
 EXAMPLES: dict[str, list[dict[str, Any]]] = {r.qualified: r.examples for r in registry.recipes()}
