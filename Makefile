@@ -13,7 +13,7 @@ NEMO := nemo_toolkit==3.0.0
 CORE_VENV := .venv-core
 CORE_PY := $(CORE_VENV)/bin/python
 
-.PHONY: demo test test-core lint bench clean
+.PHONY: demo test test-core lint docs bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ $(VENV)/.demo-deps: $(PY) pyproject.toml constraints.txt
 # NeMo too: its full install is several GB in stages; its lr_scheduler.py needs only torch, and
 # tests/nemo_ref.py loads that one file with NeMo's unrelated imports stood in for.
 $(VENV)/.test-deps: $(VENV)/.demo-deps
-	$(PIP) install -q $(CONSTRAINTS) -e ".[all,test]"
+	$(PIP) install -q $(CONSTRAINTS) -e ".[all,test,docs]"
 	$(PIP) install -q $(CONSTRAINTS) --no-deps $(TIMM) $(NEMO)
 	touch $@
 
@@ -43,11 +43,20 @@ demo: $(VENV)/.demo-deps
 	MPLBACKEND=Agg $(PY) examples/train.py --find-lr --no-progress --output out/train
 
 lint: $(VENV)/.test-deps
-	$(PY) -m ruff check src tests examples bench
-	$(PY) -m ruff format --check src tests examples bench
+	$(PY) -m ruff check src tests examples bench docs
+	$(PY) -m ruff format --check src tests examples bench docs
 
-test: lint
-	MPLBACKEND=Agg $(PY) -m pytest
+# The documentation site, strict: a warning, a reference that resolves to nothing, a gallery
+# name without an example or a proof fails the build. The gallery is drawn here, at build time.
+DOCS_HTML := out/docs/html
+docs: $(VENV)/.test-deps
+	rm -rf $(DOCS_HTML)
+	MPLBACKEND=Agg $(PY) -m sphinx -E -W --keep-going -n -q -b html docs $(DOCS_HTML)
+	@echo "docs: open $(DOCS_HTML)/index.html"
+
+# The suite checks the site just built (every image and internal link) instead of building it again.
+test: lint docs
+	MPLBACKEND=Agg LRKIT_DOCS_HTML=$(DOCS_HTML) $(PY) -m pytest
 
 # The suite where only lrkit's runtime dependencies and the test tools are installed (no torch,
 # no framework, no PyYAML): what needs them skips, and the core's tests must pass.
@@ -66,4 +75,4 @@ bench: $(VENV)/.test-deps
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) $(CORE_VENV) out .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(CORE_VENV) out docs/gallery .pytest_cache .ruff_cache .hypothesis

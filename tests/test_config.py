@@ -296,6 +296,23 @@ def test_load_a_name_with_arguments_and_an_optimizer(config_path):
         assert_lrs(opt, opt_ref, f"epoch {epoch}")
 
 
+def test_yaml_numbers_with_an_exponent_and_no_dot_are_numbers(tmp_path):
+    # PyYAML alone reads `3e-4` as a string (YAML 1.1 wants a dot); configs mean the number, and
+    # OmegaConf and Hydra read it so. Quoted, it stays the string the file asks for.
+    assert yaml.safe_load("lr_min: 1e-5") == {"lr_min": "1e-5"}
+    path = tmp_path / "schedule.yaml"
+    path.write_text("sched: cosine\nt_initial: 2e1\nlr_min: 1e-5\nwarmup_lr_init: -1E-4\n", encoding="utf-8")
+    with pytest.raises(lrkit.checks.InvalidValueError, match="warmup_lr_init"):
+        lrkit.load(path)
+    path.write_text("sched: cosine\nt_initial: 2e1\nlr_min: 1e-5\nwarmup_lr_init: 1E-4\n", encoding="utf-8")
+    assert lrkit.load(path) == lrkit.create("cosine", t_initial=20.0, lr_min=1e-5, warmup_lr_init=1e-4)
+    path.write_text('sched: cosine\nt_initial: 20\nlr_min: "1e-5"\n', encoding="utf-8")
+    with pytest.raises(TypeError, match="lr_min"):
+        lrkit.load(path)
+    # The table PyYAML's own safe loader uses is left as it was.
+    assert yaml.safe_load("x: 3e-4") == {"x": "3e-4"}
+
+
 def test_load_passes_driver_options(config_path):
     write(config_path, NAMED)
     opt = optimizer(lr_scale=False)

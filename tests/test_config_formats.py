@@ -475,7 +475,7 @@ def test_register_noise_generator_is_gone_with_a_hint():
         lrkit.register_noise_generator("torch", object())
 
 
-# -- the example files README shows ----------------------------------------------------------------
+# -- the example files the config guide shows -----------------------------------------------------
 
 EXAMPLE_CONFIGS = Path(__file__).resolve().parent.parent / "examples" / "configs"
 

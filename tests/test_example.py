@@ -6,7 +6,7 @@ on any machine), and a checkpoint torn by an older, in-place writer is planted; 
 must skip what is not whole, saying so, and end bit for bit where the run that never stopped
 ended. The file-level cases (empty, truncated at any byte, garbage, not a checkpoint, a pickle
 that would run code, leftovers, nothing good) run in-process on the example's own functions.
-The README's atomic-save block, once README.md has a Reliability section, is run too.
+The driving guide's atomic-save block (docs/guides/driving.md, "Resume after a crash") is run too.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from matplotlib.image import imread  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "examples" / "train.py"
-README = ROOT / "README.md"
+DRIVING = ROOT / "docs" / "guides" / "driving.md"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # A bound against hangs for each child process, not a timing assertion.
 TIMEOUT = 300
@@ -549,28 +549,27 @@ def test_resume_with_other_flags_is_refused_and_changes_nothing(train, two_epoch
     assert _files(tmp_path) == before
 
 
-# -- the README's pattern for users' own loops ---------------------------------------------------
+# -- the driving guide's pattern for users' own loops ---------------------------------------------
 
 
-def _reliability_block(readme: str) -> str | None:
-    """The first ```python block of the README's "## Reliability" section, if it has one."""
-    section = re.search(r"^## Reliability[^\n]*\n(.*?)(?=^## |\Z)", readme, flags=re.MULTILINE | re.DOTALL)
-    if section is None:
-        return None
+def _resume_block(guide: str) -> str:
+    """The first ```python block of the guide's "## Resume after a crash" section."""
+    pattern = r"^## Resume after a crash[^\n]*\n(.*?)(?=^## |\Z)"
+    section = re.search(pattern, guide, flags=re.MULTILINE | re.DOTALL)
+    assert section is not None, f"{DRIVING} lost its 'Resume after a crash' section"
     block = re.search(r"^```python\n(.*?)^```", section[1], flags=re.MULTILINE | re.DOTALL)
-    return None if block is None else block[1]
+    assert block is not None, f"{DRIVING}'s resume section lost its python block"
+    return block[1]
 
 
 @pytest.mark.timeout(60)
-def test_the_readmes_atomic_save_runs_and_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
-    code = _reliability_block(README.read_text())
-    if code is None:
-        pytest.skip("README.md has no Reliability section with a python block yet")
+def test_the_guides_atomic_save_runs_and_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
+    code = _resume_block(DRIVING.read_text())
     for step in ("torch.save(", ".flush()", "os.fsync(", "os.replace("):
-        assert step in code, f"the README's atomic save lost {step}"
+        assert step in code, f"the guide's atomic save lost {step}"
     monkeypatch.chdir(tmp_path)
-    namespace: dict[str, Any] = {"__name__": "readme_reliability"}
-    exec(compile(code, f"{README}:Reliability", "exec"), namespace)  # its own asserts run too
+    namespace: dict[str, Any] = {"__name__": "guide_resume"}
+    exec(compile(code, f"{DRIVING}:resume", "exec"), namespace)  # its own asserts run too
     save = namespace["save_atomically"]
     target = tmp_path / "state.pt"
     save({"epoch": 1}, target)

@@ -10,9 +10,10 @@ past the end, with ``jax_enable_x64`` on: optax's values at float64 counts again
 at int32 counts (what optax passes), both float64.
 
 Optax counts updates from 0 and lrkit's ``t`` is that count, so no step is shifted anywhere. The
-expressions are the README's table; where optax computes the same function by other operations
-(``(init - end) * (1 - c / T) + end`` against ``base * (1 + (end / base - 1) * c / T)``) the
-values differ in the last bits, and the bound below is that rounding, measured.
+expressions are the table of docs/guides/from-keras-optax.md; where optax computes the same
+function by other operations (``(init - end) * (1 - c / T) + end`` against
+``base * (1 + (end / base - 1) * c / T)``) the values differ in the last bits, and the bound
+below is that rounding, measured.
 """
 
 from __future__ import annotations

@@ -296,3 +296,23 @@ def test_matplotlib_is_imported_only_when_drawing(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     _check_png(tmp_path / "lazy.png")
+
+
+def test_mark_labels_that_would_overlap_are_lifted_a_row():
+    # A warmup end two epochs before a restart: on a 70-epoch axis the two labels would touch.
+    restarts = lrkit.cycles(lrkit.cosine(t_initial=3), cycle_mul=8, cycle_limit=3)
+    s = lrkit.warmup(restarts, warmup_t=2, prefix=True)
+    assert auto_marks(s) == {2.0: "warmup end", 5.0: "cycle 2", 29.0: "cycle 3"}
+    fig = plot(s, t_end=70, marks="auto", path=None)
+    top = fig.axes[0].child_axes[0]
+    pads = {t.label2.get_text(): t.get_pad() for t in top.xaxis.get_major_ticks()}
+    assert pads["cycle 2"] > pads["warmup end"] == pads["cycle 3"]
+    renderer = fig.canvas.get_renderer()
+    fig.draw_without_rendering()
+    boxes = [t.label2.get_window_extent(renderer) for t in top.xaxis.get_major_ticks()]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    # Apart, they stay on one row.
+    apart = lrkit.warmup(lrkit.cycles(lrkit.cosine(t_initial=50), cycle_limit=3), warmup_t=10, prefix=True)
+    fig = plot(apart, t_end=160, marks="auto", path=None)
+    top = fig.axes[0].child_axes[0]
+    assert len({t.get_pad() for t in top.xaxis.get_major_ticks()}) == 1

@@ -114,6 +114,21 @@ def test_cosine_formula(t, k_decay):
     assert s(t, base=0.3) == approx(expected)
 
 
+def test_cosine_wave_exact():
+    # Half a period per t_initial by default, and it keeps going: back up at 2 * t_initial.
+    s = lrkit.cosine_wave(t_initial=10, lr_min=0.5)
+    assert [round(s(t), 12) for t in (0, 5, 10, 15, 20, 30)] == [1.0, 0.75, 0.5, 0.75, 1.0, 0.5]
+    assert lrkit.cosine_wave(t_initial=10, cycles=0)(7) == 1.0
+
+
+@pytest.mark.parametrize("cycles", [0.5, 1.5, 3])
+@pytest.mark.parametrize("t", [0, 1, 2.5, 7, 13.25, 40])
+def test_cosine_wave_formula(t, cycles):
+    s = lrkit.cosine_wave(t_initial=10, cycles=cycles, lr_min=0.01)
+    expected = 0.01 + (0.3 - 0.01) * 0.5 * (1 + math.cos(math.pi * cycles * 2 * t / 10))
+    assert s(t, base=0.3) == approx(expected)
+
+
 @pytest.mark.parametrize("t", [0, 1, 5, 8.5, 9.999])
 def test_tanh_formula(t):
     s = lrkit.tanh(t_initial=10, lb=-7.0, ub=3.0, lr_min=0.001)

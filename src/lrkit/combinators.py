@@ -545,7 +545,7 @@ def _candidates_needed(kept: float) -> int:
 
 def _candidate(w: Any, mixed: Any, draw: Any, pct: float, std: float, normal: bool, dtype: Any) -> Any:
     """Candidate ``draw`` of a relative noise, from draws ``2 draw`` and ``2 draw + 1``, and
-    whether it is kept (see :func:`_noise_plan`): Box-Muller times ``std`` kept below ``pct``, or
+    whether it is kept (see ``_noise_plan``): Box-Muller times ``std`` kept below ``pct``, or
     uniform in ``(-pct, pct)`` kept with the normal's relative density."""
     xp = w.xp
     u1 = _uniform(w, mixed, 2 * draw, dtype)
@@ -575,7 +575,7 @@ def _counter_noise(keys: np.ndarray, kind: str, pct: float, std: float) -> np.nd
     """lrkit's relative noise for int64 keys, on the host: the same numbers on every platform.
 
     A normal draw is redrawn until it is kept, each key until its first kept candidate, within
-    the bound of :func:`_noise_plan` that a traced draw (which cannot loop on values) takes too.
+    the bound of ``_noise_plan`` that a traced draw (which cannot loop on values) takes too.
     """
     w = _Native(np)
     keys = np.asarray(keys, dtype=np.int64)
@@ -605,7 +605,7 @@ class Noise(Schedule):
     ``[-pct, pct)`` (``kind="uniform"``), drawn by a counter-based hash of ``seed + floor(t)``:
     the same ``t`` always gives the same noise, on every platform. ``0 < pct <= 1``, so the value
     is never negative. A normal draw takes a bounded number of candidates whatever ``pct`` and
-    ``std`` (:func:`_noise_plan`; a time whose candidates are all refused, a chance below
+    ``std`` (``_noise_plan``; a time whose candidates are all refused, a chance below
     ``2 ** -64``, has no noise), the same on the host, on a device and under tracing
     (``torch.compile``, ``jax.jit``), where the hash runs where ``t`` is. A recipe that must draw another
     library's numbers subclasses this node and overrides ``_draw``, which takes NumPy keys:
@@ -676,7 +676,7 @@ class Noise(Schedule):
         return float(self._relative(SCALAR, float(t)))
 
     def _rounds(self) -> int:
-        """How many normal candidates a draw takes per time at most (see :func:`_noise_plan`)."""
+        """How many normal candidates a draw takes per time at most (see ``_noise_plan``)."""
         return _noise_plan(float(self.pct), float(self.std))[1]
 
     def _relative(self, xp: Any, t: Any) -> Any:

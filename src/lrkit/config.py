@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -209,6 +211,25 @@ def _read_file(path: str | os.PathLike[str]) -> Any:
     return json.loads(text)
 
 
+@functools.cache
+def _yaml_loader(yaml: Any) -> type:
+    """PyYAML's safe loader, reading ``3e-4`` as the number YAML 1.2, OmegaConf and Hydra read.
+
+    PyYAML follows YAML 1.1, where a float needs a dot: ``lr: 3e-4``, as NeMo's and many other
+    configs write it, would be the string ``'3e-4'`` and refused as no number. Only that form
+    is added; everything else resolves as ``yaml.safe_load`` resolves it.
+    """
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    # add_implicit_resolver copies the table into the subclass first: SafeLoader is untouched.
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"), list("-+0123456789")
+    )
+    return Loader
+
+
 def _load_yaml(text: str, where: str) -> Any:
     """``yaml.safe_load(text)``, refused when its aliases expand past :data:`MAX_CONFIG_NODES`.
 
@@ -219,7 +240,7 @@ def _load_yaml(text: str, where: str) -> Any:
         import yaml
     except ImportError:
         raise ImportError(f"reading {where} needs PyYAML: pip install pyyaml") from None
-    loader = yaml.SafeLoader(text)
+    loader = _yaml_loader(yaml)(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -290,11 +311,12 @@ def read(
 
     ``key`` picks a block (dotted for a nested one). ``format`` is ``"lrkit"`` (a tree or a
     recipe), ``"timm"`` (train.py settings, the marker then optional) or a framework's format
-    registered by its recipe module (``"mmengine"``, ``"deepspeed"``, ...; :func:`formats`
-    lists them). Without it, the block's ``format:`` marker decides, else the one format that
-    recognises the block; a block that several formats claim is an error naming them, never
-    a guess. ``epoch_length`` (``updates_per_epoch`` is the same number under timm's name) is
-    the number of optimizer updates per epoch, for the formats that count in epochs.
+    registered by its recipe module (``"mmengine"``, ``"deepspeed"``, ...;
+    :func:`lrkit.recipes.registry.formats` lists them). Without it, the block's ``format:``
+    marker decides, else the one format that recognises the block; a block that several
+    formats claim is an error naming them, never a guess. ``epoch_length``
+    (``updates_per_epoch`` is the same number under timm's name) is the number of optimizer
+    updates per epoch, for the formats that count in epochs.
 
     >>> spec = read({"sched": "torch:StepLR", "step_size": 30})
     >>> spec.format, spec.unit, spec.length, spec.schedule

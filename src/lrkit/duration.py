@@ -32,7 +32,7 @@ from lrkit import checks as v
 
 __all__ = ["UNITS", "parse", "resolve", "run_updates", "updates_per_epoch"]
 
-#: The suffixes of a time string: epochs, batches (optimizer updates) and the run's duration.
+#: The suffixes of a time string, for epochs, batches (optimizer updates) and the run's duration.
 UNITS = {"ep": "epoch", "ba": "update", "dur": "duration"}
 
 _TIME = re.compile(

@@ -134,6 +134,7 @@ def plot(
     for x in found:
         ax.axvline(x, color="0.45", linestyle="--", linewidth=0.9, zorder=1.5)
     labelled = {x: label for x, label in found.items() if label}
+    top = None
     if labelled:
         # Labels above the frame, as ticks of a top axis, never cover a curve and push the
         # title up to make room for themselves.
@@ -159,9 +160,43 @@ def plot(
     if isinstance(schedules, Mapping):
         ax.legend(fontsize="small")
 
+    if top is not None:
+        _stagger(fig, top)
     if path is not None:
         fig.savefig(path, dpi=150)
     return fig
+
+
+def _stagger(fig: Figure, top: Axes) -> None:
+    """Lift a mark's label one line above its neighbour's where the two would overlap.
+
+    Marks close in time (a warmup end two epochs before a restart) would print their labels on
+    top of each other. Each label takes the lowest row where it clears the label before it;
+    sizes are measured by the figure's renderer, so this holds for the figure's size now: a
+    figure resized afterwards keeps the rows chosen here.
+    """
+    if not hasattr(fig.canvas, "get_renderer"):
+        # A bare Figure has no renderer until saved; Agg is what saving a PNG attaches anyway.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    # Lay the figure out first (constrained layout moves the axes), then measure.
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    ticks = [t for t in top.xaxis.get_major_ticks() if t.label2.get_text()]
+    if len(ticks) < 2:
+        return
+    pad = ticks[0].get_pad()
+    gap = renderer.points_to_pixels(4.0)
+    rows: list[float] = []  # the right edge of the last label placed in each row, in pixels
+    for tick in sorted(ticks, key=lambda t: t.get_loc()):
+        box = tick.label2.get_window_extent(renderer)
+        row = next((i for i, end in enumerate(rows) if box.x0 >= end + gap), len(rows))
+        if row == len(rows):
+            rows.append(box.x1)
+        rows[row] = box.x1
+        if row:
+            tick.set_pad(pad + row * tick.label2.get_fontsize() * 1.25)
 
 
 def _curves(schedules: Schedule | Mapping[str, Schedule]) -> dict[str | None, Schedule]:

@@ -89,7 +89,7 @@ _READERS: dict[str, list[Callable[[dict[str, Any]], dict[str, Any]]]] = {}
 
 
 def register(cls: type[Schedule]) -> type[Schedule]:
-    """Class decorator: make ``cls`` buildable by :func:`from_dict` under ``cls.name``."""
+    """Class decorator: make ``cls`` buildable by :func:`lrkit.from_dict` under ``cls.name``."""
     name = cls.name
     if name in _REGISTRY and _REGISTRY[name] is not cls:
         raise ValueError(f"schedule name {name!r} is already registered to {_REGISTRY[name]!r}")
@@ -119,12 +119,12 @@ def schedule_class(cls: type[Schedule]) -> type[Schedule]:
 
 
 def registered() -> dict[str, type[Schedule]]:
-    """A copy of the name -> schedule class table that :func:`from_dict` reads."""
+    """A copy of the name -> schedule class table that :func:`lrkit.from_dict` reads."""
     return dict(_REGISTRY)
 
 
 def add_finder(finder: Callable[[str], None]) -> None:
-    """Call ``finder(name)`` when :func:`from_dict` meets a node name nobody has registered yet."""
+    """Call ``finder(name)`` when :func:`lrkit.from_dict` meets a node name nobody has registered yet."""
     _FINDERS.append(finder)
 
 
@@ -162,9 +162,15 @@ class Schedule:
     Subclasses are frozen dataclasses: they compare by value, hash, and print as the call that
     builds them. Each implements ``_value(xp, t, base)``; one that holds other schedules says
     how their clocks sit on its own in :meth:`children`, and every one says in :attr:`length`
-    when its value stops changing.
+    when its value stops changing. Each class also declares ``name``, the node's name in
+    :meth:`to_dict` and config files; ``finite``, true for shapes with a length that
+    :func:`lrkit.cycles` can restart; and ``affine``, when its value is ``a(t) * base + b(t)``
+    given affine children, so that a driver evaluates a schedule shared by many groups twice
+    instead of once per group (:func:`lrkit.tree.is_affine`).
     """
 
+    #: The node's name in :meth:`to_dict` and config files (``"cosine"``), which
+    #: :func:`lrkit.from_dict` reads back through the node table.
     name: ClassVar[str] = ""
     #: True for shapes with a length (``t_initial``) that :func:`lrkit.cycles` can restart.
     finite: ClassVar[bool] = False
@@ -260,7 +266,7 @@ class Schedule:
         return f"{call}({', '.join(parts)})"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON data (dicts, lists, strings, numbers) that :func:`from_dict` rebuilds."""
+        """Plain JSON data (dicts, lists, strings, numbers) that :func:`lrkit.from_dict` rebuilds."""
         out: dict[str, Any] = {"type": self.name}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)

@@ -409,7 +409,7 @@ class Scheduler(_Driver, metaclass=abc.ABCMeta):
 
     @property
     def base_lrs(self) -> list[float]:
-        """Each group's base lr under torch's name: timm's ``base_values`` when it drives the lr."""
+        """Each group's base lr under torch's name, timm's ``base_values`` when it drives the lr."""
         if self.param_group_field == "lr":
             return [float(b) for b in self.base_values]
         return [float(g.get("initial_lr", g["lr"])) for g in self.optimizer.param_groups]

@@ -41,7 +41,7 @@ The config format ``deepspeed`` (:func:`read_config`) reads a DeepSpeed JSON con
 file or its ``scheduler`` block (``{"type": ..., "params": {...}}``), with the lr of its
 ``optimizer.params`` as the base.
 
-The export target ``deepspeed`` (:func:`export_candidates`, :func:`write_block`) writes a
+The export target ``deepspeed`` (``export_candidates``, ``write_block``) writes a
 schedule as that ``scheduler`` block, for ``lrkit.config.export(schedule, "deepspeed",
 base=...)`` and ``lrkit export --to deepspeed``: ``WarmupLR`` / ``WarmupDecayLR`` (lrs absolute,
 for the group lr ``base``), ``WarmupCosineLR`` (ratios of the optimizer's lr), ``OneCycle``

@@ -50,6 +50,7 @@ __all__ = [
     "discover",
     "formats",
     "qualified_names",
+    "qualified_only",
     "recipes",
     "register",
     "register_examples",

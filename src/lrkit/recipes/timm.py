@@ -826,7 +826,7 @@ BUILDERS = {"cosine": cosine, "tanh": tanh, "poly": poly, "step": step, "multist
 # The arguments each recipe is drawn and tested with (see registry.register_examples).
 register_examples(
     {
-        "timm:constant": [{}, {"warmup_t": 3, "warmup_lr_init": 0.1}],
+        "timm:constant": [{}, {"warmup_t": 3, "warmup_lr_init": 0.01}],
         "timm:cosine": [
             {"t_initial": 10},
             {

@@ -98,7 +98,7 @@ __all__ = [
 ]
 
 
-#: The field a driver writes a cycled momentum into: torch's rule is ``beta1`` where the
+#: The field a driver writes a cycled momentum into, by torch's rule ``beta1`` where the
 #: optimizer's defaults hold ``betas`` (Adam-style), else ``momentum``.
 MOMENTUM = "momentum"
 

@@ -20,7 +20,7 @@ absolute lrs that transformers turns into a fraction of that lr, and then applie
 to every group. Their builders take that lr as ``base_lr``, which :func:`lrkit.create` with an
 optimizer fills with ``optimizer.defaults["lr"]`` when it is not given: every group then gets
 transformers' value. ``base_lr=None``, given explicitly, keeps ``lr_end`` and ``min_lr``
-absolute instead, so that every group ends at that lr. Without an optimizer (:func:`lrkit.build`,
+absolute instead, so that every group ends at that lr. Without an optimizer (:func:`lrkit.config.build`,
 ``lrkit.create(name)`` without one, a config read by :func:`lrkit.config.read` or the ``lrkit``
 command) there is no lr to read, and ``base_lr`` defaults to ``None``, the absolute reading: that
 is transformers' value for a group whose lr is the optimizer's default lr (a one-group

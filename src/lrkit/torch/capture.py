@@ -10,8 +10,9 @@ into the same frames as ``opt.step()`` alone, and replays in a CUDA graph.
 
 What costs a host read is what asks for a number: ``t``, ``last_epoch``, ``get_last_lr()``,
 ``state_dict()``. Explicit times (``step(epoch)``, ``step_update(n)``, ``load_state_dict``)
-fill the clock from a Python number, which a compiled function would bake in: pass the count
-as a tensor there (``step_update(count_tensor)``), or step bare.
+fill the clock from a number read on the host, so inside a compiled or captured step, step
+bare (``sched.step()``): a Python number would be baked into the graph, and a tensor count is
+read with ``.item()``, which breaks the graph and, under CUDA capture, syncs with the host.
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ class _Captured:
         device = self._fields[0].target(self.optimizer.param_groups[0]).device  # type: ignore[attr-defined]
         # float64 keeps the eager driver's values (it evaluates in Python floats); MPS has none.
         dtype = torch.float32 if device.type == "mps" else torch.float64
-        object.__setattr__(self, "_clock", torch.zeros((), dtype=dtype, device=device))
+        # One element, not a 0-d tensor: torch 2.13's compiled graphs drop an in-place update of
+        # a 0-d float64 CPU tensor (the clock would never move); a 1-element one is kept.
+        object.__setattr__(self, "_clock", torch.zeros(1, dtype=dtype, device=device))
         self._prepare_captured()
 
     def _prepare_captured(self) -> None:
@@ -126,9 +129,10 @@ class _Captured:
 
     def _schedule_time(self) -> torch.Tensor:
         upe = self.updates_per_epoch  # type: ignore[attr-defined]
+        clock = self._clock[0]  # a 0-d view: the values come out shaped as the groups' tensors
         if self.unit == "epoch" and upe:  # type: ignore[attr-defined]
-            return self._clock / upe
-        return self._clock
+            return clock / upe
+        return clock
 
     # -- stepping -------------------------------------------------------------------------------
 

@@ -207,7 +207,7 @@ class NamedScheduler(Scheduler):
 
     @property
     def last_epoch(self) -> float:  # type: ignore[override]
-        """torch's step count: ``floor`` of a fractional epoch for warm restarts, as torch keeps it."""
+        """torch's step count, the ``floor`` of a fractional epoch for warm restarts as torch keeps it."""
         if self.torch_class == "CosineAnnealingWarmRestarts":
             return math.floor(self._ticks)
         return self._ticks

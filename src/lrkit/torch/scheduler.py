@@ -745,7 +745,7 @@ class Scheduler(LRScheduler):
 
     @property
     def base_lrs(self) -> list[float]:
-        """Each group's base lr (torch's name): what the lr schedule scales from."""
+        """Each group's base lr (torch's name), what the lr schedule scales from."""
         for field in self._fields:
             if field.name == "lr":
                 return list(field.bases)
