@@ -537,3 +537,13 @@ def test_stretch_and_horizon_round_trip():
         lrkit.horizon(lrkit.poly(t_initial=10, power=2.0)),
     ):
         assert lrkit.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+
+
+def test_reverse_formula():
+    inner = lrkit.poly(t_initial=8, power=2.0, lr_min=0.01)
+    for s, length in [
+        (lrkit.reverse(inner), 8),
+        (lrkit.reverse(inner, t_initial=5), 5),
+    ]:
+        for t in [0, 0.5, 1, 3, 4.75, 5, 7.999, 8, 9, 50]:
+            assert s(t, base=0.2) == inner(max(length - t, 0), base=0.2)

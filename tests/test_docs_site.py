@@ -155,6 +155,15 @@ def test_every_registered_name_has_its_picture_and_entry(site: Path) -> None:
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000, recipe.qualified
 
 
+def test_every_combinator_has_its_picture_and_entry(site: Path) -> None:
+    html = (site / "gallery" / "combinators.html").read_text(encoding="utf-8")
+    names = sorted(registry.node_examples())
+    assert {"warmup", "sequence", "cycles", "noise", "scale"} <= set(names)
+    for name in names:
+        assert f'id="gallery-combinators-{gallery._slug(name)}"' in html, name
+        assert f'src="../_images/combinators-{gallery._slug(name)}.png"' in html, name
+
+
 def test_the_front_page_is_the_readme_and_shows_the_thumbnail(site: Path) -> None:
     html = (site / "index.html").read_text(encoding="utf-8")
     first = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("# "))
@@ -162,21 +171,26 @@ def test_the_front_page_is_the_readme_and_shows_the_thumbnail(site: Path) -> Non
     assert "most_used.png" in html
 
 
-def test_the_committed_thumbnail_shows_todays_examples() -> None:
+@pytest.fixture(scope="module")
+def proof_ids() -> list[str]:
+    """The test ids the gallery finds its proofs among (one pytest collection, about 12 s)."""
+    return gallery.collect_test_ids(gallery.proof_files())
+
+
+def test_the_committed_thumbnail_shows_todays_examples(proof_ids: list[str]) -> None:
     # GitHub shows README.md without a build, so its thumbnail is committed; the build redraws
     # it, and this fails when the committed one shows schedules or examples that changed since.
     from PIL import Image
 
     stamp = Image.open(gallery.THUMBNAIL).text.get("Description", "")
-    ids = gallery.collect_test_ids(gallery.proof_files())
-    by_name = {e.qualified: e for es in gallery.entries(ids).values() for e in es}
+    by_name = {e.qualified: e for es in gallery.entries(proof_ids).values() for e in es}
     assert stamp == f"lrkit-gallery {gallery.thumbnail_digest(by_name)}", (
         "docs/images/most_used.png is stale: run `make docs` and commit it"
     )
 
 
-def test_a_name_without_examples_or_without_a_proof_stops_the_gallery(monkeypatch) -> None:
-    ids = gallery.collect_test_ids(gallery.proof_files())
+def test_a_name_without_examples_or_without_a_proof_stops_the_gallery(monkeypatch, proof_ids) -> None:
+    ids = proof_ids
 
     def builder(*, t_initial: float) -> object:
         """A recipe registered for this test only."""
@@ -190,4 +204,9 @@ def test_a_name_without_examples_or_without_a_proof_stops_the_gallery(monkeypatc
         gallery.entries(ids)
     monkeypatch.setitem(registry._EXAMPLES, recipe.qualified, ({"t_initial": 5},))
     with pytest.raises(gallery.GalleryError, match="lrkit:test_only_shape: no test proves it"):
+        gallery.entries(ids)
+    monkeypatch.delitem(registry._RECIPES, recipe.qualified)
+    # A combinator is held to the same rule through its node examples.
+    monkeypatch.delitem(registry._NODE_EXAMPLES, "stairs")
+    with pytest.raises(gallery.GalleryError, match="combinators without examples: stairs"):
         gallery.entries(ids)

@@ -173,9 +173,20 @@ def phase(args, counts, floatx):
     return 4 * eps * (1.0 + f) * shrink * math.pi / 2
 
 
+def held(value, floatx):
+    """An argument as Keras holds it: a float becomes a ``floatx`` tensor before Keras computes
+    or compares with it (a boundary of 1.9999999999999432 is 2.0 in float32, so Keras switches
+    after step 2, not at it); integers stay exact."""
+    if isinstance(value, list):
+        return [held(x, floatx) for x in value]
+    if isinstance(value, float):
+        return float(np.asarray(value, dtype=floatx))
+    return value
+
+
 def compare(name, args, floatx):
     theirs = keras_values(getattr(SCHEDULES, name)(**args), counts := steps(args))
-    mine = lrkit.create(f"keras:{name}", **args)
+    mine = lrkit.create(f"keras:{name}", **{k: held(x, floatx) for k, x in args.items()})
     got = mine(counts.astype(np.float64), 0.5)
     np.testing.assert_array_equal(got, mine(counts.astype(np.float64), 3.0))  # absolute
     scale = float(np.abs(theirs).max())

@@ -51,6 +51,21 @@ def test_examples_are_checked_against_the_signature_and_copied():
     assert step.examples == before
 
 
+def test_every_combinator_has_node_examples_rooted_at_it():
+    exported = (getattr(lrkit.combinators, n) for n in lrkit.combinators.__all__)
+    classes = {c.name for c in exported if isinstance(c, type) and issubclass(c, Schedule)}
+    examples = registry.node_examples()
+    assert len(classes) == 14 and classes <= set(examples)
+    assert all(s.name == name for name, schedules in examples.items() for s in schedules)
+    with pytest.raises(ValueError, match="no schedule node of that name"):
+        registry.register_node_examples({"no_such_node": [lrkit.constant()]})
+    with pytest.raises(ValueError, match="rooted at it"):
+        registry.register_node_examples({"warmup": [lrkit.constant()]})
+    with pytest.raises(TypeError, match="non-empty list"):
+        registry.register_node_examples({"warmup": []})
+    assert registry.node_examples() == examples
+
+
 def test_every_source_is_found_by_listing_the_package():
     modules = sorted(p.stem for p in RECIPES_DIR.glob("*.py") if not p.stem.startswith("_"))
     assert registry.sources() == sorted(set(modules) - {"registry", "yolov5"})

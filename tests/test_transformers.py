@@ -862,16 +862,6 @@ def test_cosine_wave_formula(t_initial, cycles, lr_min, restart):
         assert s(t, base=0.3) == pytest.approx(lr_min + (0.3 - lr_min) * wave, rel=1e-12, abs=1e-15)
 
 
-def test_reverse_formula():
-    inner = lrkit.poly(t_initial=8, power=2.0, lr_min=0.01)
-    for s, length in [
-        (lrkit.reverse(inner), 8),
-        (lrkit.reverse(inner, t_initial=5), 5),
-    ]:
-        for t in [0, 0.5, 1, 3, 4.75, 5, 7.999, 8, 9, 50]:
-            assert s(t, base=0.2) == inner(max(length - t, 0), base=0.2)
-
-
 @pytest.mark.parametrize(
     ("build", "error", "argument"),
     [

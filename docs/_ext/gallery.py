@@ -34,22 +34,25 @@ OUT = DOCS / "gallery"
 #: rewrites it, and ``tests/test_docs_site.py`` checks that it was drawn from today's examples.
 THUMBNAIL = DOCS / "images" / "most_used.png"
 
-#: The schedules people reach for most, drawn together for the front page.
+#: The schedules people reach for most, drawn together for the front page: each name with the
+#: example (its index in the name's registered examples) that shows it best, and where to stop
+#: drawing one that keeps going past its run (None: where it settles).
 MOST_USED = (
-    "timm:cosine",
-    "timm:step",
-    "torch:OneCycleLR",
-    "torch:CosineAnnealingWarmRestarts",
-    "transformers:linear",
-    "transformers:cosine",
-    "lrkit:wsd",
-    "optax:warmup_cosine_decay_schedule",
-    "torch:ReduceLROnPlateau",
+    ("timm:cosine", 1, None),
+    ("timm:step", 0, None),
+    ("torch:OneCycleLR", 0, None),
+    ("torch:CosineAnnealingWarmRestarts", 0, None),
+    ("transformers:linear", 0, None),
+    ("transformers:cosine", 0, 20),  # its wave goes on past num_training_steps=20
+    ("lrkit:wsd", 1, None),
+    ("optax:warmup_cosine_decay_schedule", 0, None),
+    ("torch:ReduceLROnPlateau", 0, None),
 )
 
 #: What each source's page is called, and what it compares with.
 TITLES = {
     "lrkit": ("lrkit's own shapes", "lrkit's exact-value tables"),
+    "combinators": ("lrkit's combinators", "lrkit's exact-value tables"),
     "timm": ("timm", "timm 1.0.31"),
     "torch": ("torch.optim.lr_scheduler", "torch"),
     "transformers": ("transformers", "transformers"),
@@ -71,6 +74,7 @@ TITLES = {
 #: name whose tests are parametrized otherwise (by style, by version) lists ``any`` tests.
 PROOF_FILES = {
     "lrkit": ["tests/test_shapes.py"],
+    "combinators": ["tests/test_combinators.py"],
     "timm": ["tests/test_timm.py::test_matches_timm_every_call"],
     "torch": ["tests/test_torch_equivalence.py::test_matches_torch", "tests/test_plateau.py"],
     "transformers": ["tests/test_transformers.py::test_matches_get_scheduler"],
@@ -162,8 +166,12 @@ def _function_of(test_id: str) -> tuple[str, str]:
     return file, rest.partition("[")[0]
 
 
-def find_proof(qualified: str, ids: list[str]) -> Proof:
-    """The first test, in the source's :data:`PROOF_FILES` order, whose ids name ``qualified``."""
+def find_proof(qualified: str, ids: list[str], siblings: Iterable[str] = ()) -> Proof:
+    """The first test, in the source's :data:`PROOF_FILES` order, whose ids name ``qualified``.
+
+    ``siblings`` are the other names of its source, for test files named after what they test:
+    ``test_cosine_wave_exact`` is cosine_wave's, not cosine's.
+    """
     source, _, name = qualified.partition(":")
     places = [PROOF_OVERRIDES[qualified]] if qualified in PROOF_OVERRIDES else PROOF_FILES.get(source, [])
     for place in places:
@@ -176,26 +184,60 @@ def find_proof(qualified: str, ids: list[str]) -> Proof:
         else:
             # A file of exact-value tests named after what they test: test_<name>, test_<name>_...
             pattern = re.compile(rf"^{re.escape(place)}::test_{re.escape(name)}(_[a-z]+)*(\[|$)")
-            found = [i for i in ids if pattern.match(i) and not _longer_name_owns(i, place, name)]
+            found = [i for i in ids if pattern.match(i) and not _longer_name_owns(i, name, siblings)]
         if found:
+            # The test named after the name, or its exact-value table, says it best.
+            preferred = [f"test_{name}", f"test_{name}_exact", f"test_{name}_formula"]
             functions = {_function_of(i) for i in found}
-            file, function = sorted(functions)[0]
+            file, function = min(
+                functions, key=lambda f: (preferred.index(f[1]) if f[1] in preferred else 3, f)
+            )
             return Proof(file, function, tuple(i for i in found if _function_of(i) == (file, function)))
     raise GalleryError(
         f"{qualified}: no test proves it (looked in {places or 'nothing: add its source to PROOF_FILES'})"
     )
 
 
-def _longer_name_owns(test_id: str, place: str, name: str) -> bool:
-    """Whether ``test_cosine_wave_...`` is cosine_wave's, not cosine's: a longer shape name owns it."""
-    from lrkit.recipes import registry
-
+def _longer_name_owns(test_id: str, name: str, siblings: Iterable[str]) -> bool:
+    """Whether a longer sibling name owns the test (``cosine_wave`` owns ``test_cosine_wave_exact``)."""
     function = _function_of(test_id)[1].removeprefix("test_")
-    others = [r.name for r in registry.recipes() if r.source == "lrkit" and r.name != name]
-    return any(len(o) > len(name) and (function == o or function.startswith(o + "_")) for o in others)
+    return any(
+        len(o) > len(name) and (function == o or function.startswith(o + "_")) for o in siblings if o != name
+    )
 
 
 # -- one name ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeRecipe:
+    """A combinator, shown as a recipe is: its class builds it, its examples are schedules.
+
+    Combinators take schedules rather than keywords, so they are no registry recipes; their
+    examples come from :func:`lrkit.recipes.registry.register_node_examples`.
+    """
+
+    builder: type
+    source: str = "combinators"
+    unit: str = "epoch"
+    plateau: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.builder.name
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.source}:{self.name}"
+
+    @property
+    def shown(self) -> str:
+        return f"lrkit.{self.name}"
+
+    def signature(self) -> str:
+        """The arguments with their defaults, as :meth:`Recipe.signature` writes a recipe's."""
+        parameters = inspect.signature(self.builder).parameters.values()
+        return ", ".join(p.name if p.default is p.empty else f"{p.name}={p.default!r}" for p in parameters)
 
 
 @dataclass
@@ -266,8 +308,12 @@ def _t_end(recipe: Any, schedules: list[Any]) -> float:
     return max([ENDLESS_T, *finite])
 
 
-def _plateau_schedule(recipe: Any, arguments: dict[str, Any]) -> tuple[Any, str]:
-    """What a plateau recipe does to an lr whose metric improves for 8 epochs, then stalls.
+#: The metric every plateau picture follows (see :func:`_plateau_schedule`).
+PLATEAU_METRIC = "metric improving for 8 epochs, then flat"
+
+
+def _plateau_schedule(recipe: Any, arguments: dict[str, Any]) -> Any:
+    """What a plateau recipe does to the lr under :data:`PLATEAU_METRIC`.
 
     A plateau has no curve of its own: it follows a metric. The picture steps it, through
     :func:`lrkit.create` with a real torch optimizer, on a metric that stops improving, and
@@ -282,14 +328,13 @@ def _plateau_schedule(recipe: Any, arguments: dict[str, Any]) -> tuple[Any, str]
     driver = lrkit.create(recipe.qualified, optimizer, **arguments)
     mode = getattr(driver, "mode", "min")
     lrs = []
-    for epoch in range(ENDLESS_T.__int__()):
+    for epoch in range(int(ENDLESS_T)):
         loss = 1.0 / (1 + min(epoch, 8))
         lrs.append(optimizer.param_groups[0]["lr"])
         driver.step(loss if mode == "min" else -loss)
     boundaries = [i for i in range(1, len(lrs)) if lrs[i] != lrs[i - 1]]
     factors = [lrs[0] / BASE] + [lrs[i] / BASE for i in boundaries]
-    why = f"metric improving for 8 epochs, then flat ({mode} mode)"
-    return lrkit.piecewise_constant(boundaries=boundaries, factors=factors), why
+    return lrkit.piecewise_constant(boundaries=boundaries, factors=factors)
 
 
 def draw(entry: Entry, path: Path) -> None:
@@ -299,17 +344,10 @@ def draw(entry: Entry, path: Path) -> None:
     from lrkit.plot import plot
 
     recipe = entry.recipe
-    if recipe.plateau:
-        curves = {}
-        for i, arguments in enumerate(entry.examples, 1):
-            schedule, why = _plateau_schedule(recipe, arguments)
-            curves[f"example {i}"] = schedule
-        title = f"{recipe.qualified}: {why}"
-        unit = "epoch"
-    else:
-        curves = {f"example {i}": s for i, s in enumerate(entry.built, 1)}
-        title = recipe.qualified
-        unit = recipe.unit
+    curves = {f"example {i + 1}": _example_schedule(entry, i)[0] for i in range(len(entry.examples))}
+    unit = _example_schedule(entry, 0)[1]
+    shown = getattr(recipe, "shown", recipe.qualified)
+    title = f"{shown}: {PLATEAU_METRIC}" if recipe.plateau else shown
     t_end = _t_end(recipe, list(curves.values()))
     # Drawn at the size it is shown, so the mark labels are laid out for that size.
     fig = Figure(figsize=(6.4, 3.4), layout="constrained")
@@ -318,6 +356,8 @@ def draw(entry: Entry, path: Path) -> None:
         t_end=t_end,
         base=BASE,
         unit=unit,
+        # A plateau decides once per epoch: its lr is a step function of whole epochs.
+        updates_per_epoch=1 if recipe.plateau else _samples_per(unit, t_end),
         title=title,
         ylabel=_ylabel(recipe, entry.examples[0]),
         marks="auto",
@@ -374,17 +414,48 @@ def entries(ids: list[str]) -> dict[str, list[Entry]]:
             missing.append(recipe.qualified)
             continue
         built = [None if recipe.plateau else _build(recipe, a) for a in examples]
-        entry = Entry(recipe, examples, built, find_proof(recipe.qualified, ids))
+        siblings = [r.name for r in registry.recipes() if r.source == recipe.source]
+        entry = Entry(recipe, examples, built, find_proof(recipe.qualified, ids, siblings))
         by_source.setdefault(recipe.source, []).append(entry)
     if missing:
         raise GalleryError(
             f"registered without examples: {', '.join(missing)}; give each one with "
             "registry.register_examples(...) beside its registration"
         )
+    by_source["combinators"] = _combinators(ids)
     unknown = sorted(set(by_source) - set(TITLES))
     if unknown:
         raise GalleryError(f"sources without a gallery title: {unknown}; add them to TITLES in {__file__}")
     return by_source
+
+
+def _combinators(ids: list[str]) -> list[Entry]:
+    """An entry for every node class :mod:`lrkit.combinators` exports, from its node examples."""
+    from lrkit import combinators
+    from lrkit.recipes import registry
+    from lrkit.schedule import Schedule
+
+    # Scale lives in lrkit.schedule (``0.5 * s`` needs it there) and is exported here too.
+    classes = [
+        c
+        for c in (getattr(combinators, n) for n in combinators.__all__)
+        if isinstance(c, type) and issubclass(c, Schedule)
+    ]
+    examples = registry.node_examples()
+    missing = sorted(c.name for c in classes if c.name not in examples)
+    if missing:
+        raise GalleryError(
+            f"combinators without examples: {', '.join(missing)}; give each one with "
+            "registry.register_node_examples(...) in lrkit/recipes/lrkit.py"
+        )
+    names = [c.name for c in classes]
+    found = []
+    for cls in sorted(set(classes), key=lambda c: c.name):
+        node = NodeRecipe(cls)
+        schedules = examples[cls.name]
+        proof = find_proof(node.qualified, ids, names)
+        found.append(Entry(node, [{} for _ in schedules], schedules, proof))
+    return found
 
 
 def _rst_heading(text: str, underline: str) -> str:
@@ -402,8 +473,9 @@ def source_page(source: str, items: list[Entry]) -> str:
         f".. _gallery-{source}:\n",
         _rst_heading(title, "="),
         f"Every name lrkit knows from {title}: {len(items)}, drawn from the examples its recipe module "
-        f"registers, with the lr scaled from a base of {BASE}. Dashed lines are warmup ends, "
-        f"restarts and hand-overs, read from the schedule itself "
+        f"registers, with the lr scaled from a base of {BASE}. Each picture draws every example as "
+        "the function of time it is: an epoch schedule at several samples per epoch on a short "
+        "run. Dashed lines are warmup ends, restarts and hand-overs, read from the schedule itself "
         f"(:func:`lrkit.plot.auto_marks`). Each name links to the test that compares it "
         f"with {compared}.\n",
     ]
@@ -419,9 +491,15 @@ def source_page(source: str, items: list[Entry]) -> str:
             f".. image:: {entry.image}\n   :alt: {entry.qualified}, drawn from its examples\n"
             "   :width: 640px\n"
         )
-        lines.append(
-            f"``{entry.qualified}`` counts {unit_words[recipe.unit]}. Arguments, with their defaults:\n"
-        )
+        if isinstance(recipe, NodeRecipe):
+            lines.append(
+                f"``lrkit.{recipe.name}`` counts whatever the schedules it holds count. "
+                "Arguments, with their defaults:\n"
+            )
+        else:
+            lines.append(
+                f"``{entry.qualified}`` counts {unit_words[recipe.unit]}. Arguments, with their defaults:\n"
+            )
         lines.append(".. code-block:: text\n\n" + _indent(f"{recipe.name}({recipe.signature()})") + "\n")
         if recipe.plateau:
             lines.append(
@@ -429,6 +507,10 @@ def source_page(source: str, items: list[Entry]) -> str:
                 "which :func:`lrkit.create` turns into the driver.\n"
             )
             code = "\n".join(_call(entry.qualified, a, optimizer=True) for a in entry.examples)
+            lines.append(".. code-block:: python\n\n" + _indent(code) + "\n")
+        elif isinstance(recipe, NodeRecipe):
+            lines.append("The examples drawn above (every name is ``lrkit``'s):\n")
+            code = "\n".join(f"# example {i}\n{s!r}" for i, s in enumerate(entry.built, 1))
             lines.append(".. code-block:: python\n\n" + _indent(code) + "\n")
         else:
             lines.append("The examples, and the lrkit expression each equals:\n")
@@ -438,10 +520,13 @@ def source_page(source: str, items: list[Entry]) -> str:
             )
             lines.append(".. code-block:: python\n\n" + _indent(code) + "\n")
             formulas = _formulas(entry)
-            lines.append("The nodes it builds, each with its formula:\n")
-            for path, formula in formulas:
-                lines.append(f"* :class:`~{path}`: {formula}")
-            lines.append("")
+            # A recipe that is a node class itself (lrkit's shapes) showed its formula above.
+            own = f"{recipe.builder.__module__}.{recipe.builder.__qualname__}"
+            if [path for path, _ in formulas] != [own]:
+                lines.append("The nodes it builds, each with its formula:\n")
+                for path, formula in formulas:
+                    lines.append(f"* :class:`~{path}`: {formula}")
+                lines.append("")
         shown = ", ".join(f"``{i.partition('::')[2]}``" for i in entry.proof.ids[:4])
         more = f" and {len(entry.proof.ids) - 4} more" if len(entry.proof.ids) > 4 else ""
         lines.append(
@@ -474,7 +559,7 @@ def proofs_page(items: dict[str, list[Entry]]) -> str:
 
 def index_page(items: dict[str, list[Entry]]) -> str:
     count = sum(len(es) for es in items.values())
-    first = ["lrkit", "timm", "torch", "transformers"]
+    first = ["lrkit", "combinators", "timm", "torch", "transformers"]
     order = [*first, *sorted(set(items) - set(first))]
     lines = [
         _rst_heading("Gallery", "="),
@@ -499,18 +584,16 @@ def draw_most_used(items: dict[str, list[Entry]], path: Path) -> str:
     by_name = {e.qualified: e for es in items.values() for e in es}
     digest = thumbnail_digest(by_name)
     fig, axes = plt.subplots(3, 3, figsize=(12, 7.5))
-    for ax, qualified in zip(axes.flat, MOST_USED, strict=True):
-        entry = by_name[qualified]
-        if entry.recipe.plateau:
-            schedule, _ = _plateau_schedule(entry.recipe, entry.examples[0])
-            unit = "epoch"
-        else:
-            schedule, unit = entry.built[-1], entry.recipe.unit
+    for ax, (qualified, index, stop) in zip(axes.flat, MOST_USED, strict=True):
+        schedule, unit = _example_schedule(by_name[qualified], index)
+        t_end = stop or _t_end(by_name[qualified].recipe, [schedule])
+        plateau = by_name[qualified].recipe.plateau
         plot(
             schedule,
-            t_end=_t_end(entry.recipe, [schedule]),
+            t_end=t_end,
             base=BASE,
             unit=unit,
+            updates_per_epoch=1 if plateau else _samples_per(unit, t_end),
             title=qualified,
             ylabel="lr",
             marks="auto",
@@ -523,18 +606,28 @@ def draw_most_used(items: dict[str, list[Entry]], path: Path) -> str:
     return digest
 
 
+def _example_schedule(entry: Entry, index: int) -> tuple[Any, str]:
+    """The schedule one example builds and its unit (a plateau's, as its picture steps it)."""
+    if entry.recipe.plateau:
+        return _plateau_schedule(entry.recipe, entry.examples[index]), "epoch"
+    return entry.built[index], entry.recipe.unit
+
+
+def _samples_per(unit: str, t_end: float) -> int:
+    """Samples per epoch for a picture: an epoch schedule is a function of fractional epochs, so a
+    short run gets several samples in each; an update schedule is drawn at every update only,
+    which is all an optimizer ever sees of it."""
+    return max(1, math.ceil(200 / t_end)) if unit == "epoch" else 1
+
+
 def thumbnail_digest(by_name: dict[str, Entry]) -> str:
-    """What the thumbnail shows, hashed: each name's last example and its values on its grid."""
+    """What the thumbnail shows, hashed: each name's chosen example and its values on a grid."""
     import numpy as np
 
     parts = []
-    for qualified in MOST_USED:
-        entry = by_name[qualified]
-        if entry.recipe.plateau:
-            schedule, _ = _plateau_schedule(entry.recipe, entry.examples[0])
-        else:
-            schedule = entry.built[-1]
-        t = np.arange(math.ceil(_t_end(entry.recipe, [schedule])), dtype=np.float64)
+    for qualified, index, stop in MOST_USED:
+        schedule, _ = _example_schedule(by_name[qualified], index)
+        t = np.arange(math.ceil(stop or _t_end(by_name[qualified].recipe, [schedule])), dtype=np.float64)
         values = np.asarray(schedule(t, BASE), dtype=np.float64)
         parts.append([qualified, repr(schedule), [float(f"{x:.12g}") for x in values]])
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]

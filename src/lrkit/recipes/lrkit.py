@@ -10,8 +10,8 @@ step(decay_t=30)
 
 from __future__ import annotations
 
-from lrkit import shapes
-from lrkit.recipes.registry import register, register_examples
+from lrkit import combinators, shapes
+from lrkit.recipes.registry import register, register_examples, register_node_examples
 
 __all__: list[str] = []
 
@@ -79,5 +79,47 @@ register_examples(
                 "decay_fn": "exp",
             },
         ],
+    }
+)
+
+
+# The combinators take schedules, not keywords: their examples are whole schedules, drawn by the
+# gallery beside the shapes (see registry.register_node_examples).
+register_node_examples(
+    {
+        "warmup": [
+            combinators.warmup(shapes.cosine(t_initial=30, lr_min=0.005), warmup_t=5, warmup_lr_init=0.01),
+            combinators.warmup(shapes.cosine(t_initial=30, lr_min=0.005), warmup_t=5, prefix=True),
+        ],
+        "sequence": [
+            combinators.sequence(
+                [
+                    shapes.linear(t_initial=5, start_factor=0.1, end_factor=1.0),
+                    shapes.constant(),
+                    shapes.cosine(t_initial=20, lr_min=0.001),
+                ],
+                boundaries=[5, 15],
+            )
+        ],
+        "cycles": [
+            combinators.cycles(
+                shapes.cosine(t_initial=10, lr_min=0.002), cycle_mul=2, cycle_decay=0.5, cycle_limit=3
+            )
+        ],
+        "noise": [
+            combinators.noise(shapes.cosine(t_initial=40, lr_min=0.001), range_t=(5, 35), pct=0.3, std=1.0)
+        ],
+        "clamp": [
+            combinators.clamp(shapes.cosine_wave(t_initial=20, cycles=1.5), min_value=0.02, max_value=0.08)
+        ],
+        "scale": [0.5 * shapes.cosine(t_initial=20)],
+        "multiplier": [combinators.multiplier(shapes.cosine(t_initial=20, lr_min=0.5))],
+        "product": [combinators.product([shapes.exp_ramp(period=3), shapes.cosine(t_initial=30)])],
+        "rebase": [combinators.rebase(shapes.one_cycle(total_t=30), base=0.05)],
+        "stairs": [combinators.stairs(shapes.cosine(t_initial=20), every=4)],
+        "shift": [combinators.shift(shapes.cosine(t_initial=20), by=5)],
+        "reverse": [combinators.reverse(shapes.poly(t_initial=20, power=2.0))],
+        "stretch": [combinators.stretch(shapes.exponential(gamma=0.5), by=5)],
+        "horizon": [combinators.horizon(shapes.poly(t_initial=10, power=2.0))],
     }
 )

@@ -53,7 +53,9 @@ __all__ = [
     "qualified_only",
     "recipes",
     "register",
+    "node_examples",
     "register_examples",
+    "register_node_examples",
     "register_export",
     "register_format",
     "resolve",
@@ -126,6 +128,7 @@ class Recipe:
 
 _RECIPES: dict[str, Recipe] = {}
 _EXAMPLES: dict[str, tuple[dict[str, Any], ...]] = {}
+_NODE_EXAMPLES: dict[str, tuple[Schedule, ...]] = {}
 _DISCOVERED = False
 _QUALIFIED_ONLY: set[str] = set()
 
@@ -215,6 +218,37 @@ def register_examples(examples: Mapping[str, Sequence[Mapping[str, Any]]]) -> No
                 )
         checked[qualified] = tuple(copy.deepcopy(dict(a)) for a in sets)
     _EXAMPLES.update(checked)
+
+
+def register_node_examples(examples: Mapping[str, Sequence[Schedule]]) -> None:
+    """Give schedule nodes that are no recipe (the combinators: ``"warmup"``, ``"cycles"``) examples.
+
+    A combinator takes schedules, so it has no keyword arguments a name could be built from; its
+    examples are whole schedules with that node at the root, which the gallery draws as it
+    draws a recipe's. Each is checked here: a registered node's name, its schedules rooted at it.
+    """
+    if not isinstance(examples, Mapping):
+        raise TypeError(f"examples must map node names to schedules, got {examples!r}")
+    known = _schedule.registered()
+    checked: dict[str, tuple[Schedule, ...]] = {}
+    for name, schedules in examples.items():
+        if name not in known:
+            raise ValueError(f"node examples for {name!r}: no schedule node of that name is registered")
+        if isinstance(schedules, Mapping) or not isinstance(schedules, Sequence) or not schedules:
+            raise TypeError(f"node examples for {name!r} must be a non-empty list of schedules")
+        for i, schedule in enumerate(schedules):
+            if not isinstance(schedule, Schedule) or schedule.name != name:
+                raise ValueError(
+                    f"node examples for {name!r}[{i}] must be a schedule rooted at it, got {schedule!r}"
+                )
+        checked[name] = tuple(schedules)
+    _NODE_EXAMPLES.update(checked)
+
+
+def node_examples() -> dict[str, list[Schedule]]:
+    """Every node's examples from :func:`register_node_examples` (schedules are immutable: shared)."""
+    discover()
+    return {name: list(schedules) for name, schedules in _NODE_EXAMPLES.items()}
 
 
 class PlateauArguments(dict):
