@@ -81,6 +81,10 @@ html_static_path: list[str] = []
 html_theme_options = {"navigation_with_keys": True}
 
 
+#: Per build environment: id(object) -> (its documented name, its domain entry).
+_DOCUMENTED: dict[int, dict[int, tuple[str, object]]] = {}
+
+
 def _object_at(path: str) -> object | None:
     """The Python object a dotted name names, importing its module, or None."""
     import importlib
@@ -127,7 +131,9 @@ def _same_object_documented(app, env, node, contnode):
         wanted = _object_at(ends[0]) if len(ends) == 1 else None
     if wanted is None:
         return None
-    index = env.app.__dict__.setdefault("_lrkit_documented", {})
+    # References resolve after every page is read: the documented objects are known by then,
+    # and indexed once per build.
+    index = _DOCUMENTED.setdefault(id(env), {})
     if not index:
         for name, entry in domain.objects.items():
             found = _object_at(name)

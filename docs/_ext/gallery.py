@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -300,7 +300,8 @@ def _ylabel(recipe: Any, arguments: dict[str, Any]) -> str:
     return "learning rate"
 
 
-def _t_end(recipe: Any, schedules: list[Any]) -> float:
+def _t_end(schedules: list[Any]) -> float:
+    """Where the longest of ``schedules`` settles, or :data:`ENDLESS_T` past one that never does."""
     lengths = [s.length for s in schedules]
     if all(length for length in lengths):
         return float(max(lengths))
@@ -348,7 +349,7 @@ def draw(entry: Entry, path: Path) -> None:
     unit = _example_schedule(entry, 0)[1]
     shown = getattr(recipe, "shown", recipe.qualified)
     title = f"{shown}: {PLATEAU_METRIC}" if recipe.plateau else shown
-    t_end = _t_end(recipe, list(curves.values()))
+    t_end = _t_end(list(curves.values()))
     # Drawn at the size it is shown, so the mark labels are laid out for that size.
     fig = Figure(figsize=(6.4, 3.4), layout="constrained")
     plot(
@@ -408,14 +409,16 @@ def entries(ids: list[str]) -> dict[str, list[Entry]]:
 
     by_source: dict[str, list[Entry]] = {}
     missing = []
+    names: dict[str, list[str]] = {}
+    for recipe in registry.recipes():
+        names.setdefault(recipe.source, []).append(recipe.name)
     for recipe in registry.recipes():
         examples = recipe.examples
         if not examples:
             missing.append(recipe.qualified)
             continue
         built = [None if recipe.plateau else _build(recipe, a) for a in examples]
-        siblings = [r.name for r in registry.recipes() if r.source == recipe.source]
-        entry = Entry(recipe, examples, built, find_proof(recipe.qualified, ids, siblings))
+        entry = Entry(recipe, examples, built, find_proof(recipe.qualified, ids, names[recipe.source]))
         by_source.setdefault(recipe.source, []).append(entry)
     if missing:
         raise GalleryError(
@@ -586,7 +589,7 @@ def draw_most_used(items: dict[str, list[Entry]], path: Path) -> str:
     fig, axes = plt.subplots(3, 3, figsize=(12, 7.5))
     for ax, (qualified, index, stop) in zip(axes.flat, MOST_USED, strict=True):
         schedule, unit = _example_schedule(by_name[qualified], index)
-        t_end = stop or _t_end(by_name[qualified].recipe, [schedule])
+        t_end = stop or _t_end([schedule])
         plateau = by_name[qualified].recipe.plateau
         plot(
             schedule,
@@ -627,7 +630,7 @@ def thumbnail_digest(by_name: dict[str, Entry]) -> str:
     parts = []
     for qualified, index, stop in MOST_USED:
         schedule, _ = _example_schedule(by_name[qualified], index)
-        t = np.arange(math.ceil(stop or _t_end(by_name[qualified].recipe, [schedule])), dtype=np.float64)
+        t = np.arange(math.ceil(stop or _t_end([schedule])), dtype=np.float64)
         values = np.asarray(schedule(t, BASE), dtype=np.float64)
         parts.append([qualified, repr(schedule), [float(f"{x:.12g}") for x in values]])
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
@@ -639,11 +642,9 @@ def proof_files() -> set[str]:
     return files | {p.partition("::")[0] for p in PROOF_OVERRIDES.values()}
 
 
-def generate(
-    out: Path = OUT, *, collect: Callable[[Iterable[str]], list[str]] = collect_test_ids
-) -> dict[str, int]:
+def generate(out: Path = OUT) -> dict[str, int]:
     """Write the gallery into ``out`` (emptied first); returns the count of names per source."""
-    items = entries(collect(proof_files()))
+    items = entries(collect_test_ids(proof_files()))
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
