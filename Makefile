@@ -13,7 +13,7 @@ NEMO := nemo_toolkit==3.0.0
 CORE_VENV := .venv-core
 CORE_PY := $(CORE_VENV)/bin/python
 
-.PHONY: demo test test-core lint docs bench clean
+.PHONY: demo test test-fast test-core lint docs bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ docs: $(VENV)/.test-deps
 # The suite checks the site just built (every image and internal link) instead of building it again.
 test: lint docs
 	MPLBACKEND=Agg LRKIT_DOCS_HTML=$(DOCS_HTML) $(PY) -m pytest
+
+# What a contributor runs while working: the suite without the tests marked slow (processes
+# spawned, steps compiled, the docs built; see tests/conftest.py), and no lint or docs build.
+test-fast: $(VENV)/.test-deps
+	MPLBACKEND=Agg $(PY) -m pytest -m "not slow"
 
 # The suite where only lrkit's runtime dependencies and the test tools are installed (no torch,
 # no framework, no PyYAML): what needs them skips, and the core's tests must pass.

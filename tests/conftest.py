@@ -27,6 +27,34 @@ from lrkit.recipes.timm import CurveWarmup, FloatCycles
 from lrkit.recipes.transformers import HardRestarts
 from lrkit.recipes.yolov5 import FollowWarmup
 
+# The modules whose tests spawn processes (training runs killed and resumed, distributed ranks),
+# compile (torch.compile, jax.jit over every recipe) or build and read the docs: together most of
+# the suite's time. `make test-fast` leaves them out; `make test` and CI run everything.
+SLOW_MODULES = frozenset(
+    {
+        "test_accelerate",
+        "test_bench",
+        "test_capture",
+        "test_compile",
+        "test_distributed",
+        "test_docs_code",
+        "test_docs_site",
+        "test_example",
+        "test_import",
+        "test_import_graph",
+        "test_resume",
+        "test_trainers",
+        "test_traced",
+    }
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.stem in SLOW_MODULES:  # doctest items have a path, not a module
+            item.add_marker(pytest.mark.slow)
+
+
 # CI judges a submission by one run: there, explore the same examples every time; elsewhere,
 # keep finding new ones.
 settings.register_profile("ci", derandomize=True, print_blob=True)

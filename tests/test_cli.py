@@ -416,6 +416,37 @@ def test_table_csv_and_json_files(capsys, tmp_path):
     assert [float(row["lr"]) for row in from_csv] == [row["lr"] for row in from_json]
 
 
+def test_table_csv_and_json_without_a_path_go_to_standard_output(capsys):
+    dash = ok(capsys, "table", *COSINE, "--json", "-")
+    assert ok(capsys, "table", *COSINE, "--json") == dash
+    assert [row["epoch"] for row in json.loads(dash)] == list(range(20))
+    csv_out = ok(capsys, "table", *COSINE, "--csv")
+    assert csv_out == ok(capsys, "table", *COSINE, "--csv", "-")
+    assert csv_out.splitlines()[0] == "epoch,lr" and len(csv_out.splitlines()) == 21
+
+
+def test_table_per_update_of_an_epoch_schedule_says_what_to_add(capsys):
+    code, out, err = run(capsys, "table", *COSINE, "--per", "update")
+    assert code == 2 and out == ""
+    assert err.startswith("lrkit: error: --per update: ") and err.count("\n") == 1
+    assert "add --updates-per-epoch N" in err
+    # An update schedule needs no such number.
+    rows = json.loads(
+        ok(capsys, "table", "--sched", "torch:MultiStepLR", "milestones=[2, 4]", "--per", "update", "--json")
+    )
+    assert [row["lr"] for row in rows] == pytest.approx([1.0, 1.0, 0.1, 0.1, 0.01])
+
+
+def test_lrkit_alone_lists_the_commands_and_an_example(capsys):
+    code, out, err = run(capsys)
+    assert code == 2 and err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith("usage: lrkit COMMAND")
+    for command in ("plot", "table", "describe", "export", "names"):
+        assert any(line.split()[:1] == [command] for line in lines), command
+    assert any(line.strip().startswith("lrkit describe --sched cosine") for line in lines)
+
+
 def test_table_csv_per_update_to_stdout(capsys):
     out = ok(capsys, "table", *COSINE, "--updates-per-epoch", "4", "--per", "update", "--csv", "-")
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -432,9 +463,20 @@ def test_table_csv_per_update_to_stdout(capsys):
 
 
 def describe(capsys, *argv: str) -> tuple[dict[str, str], list[str]]:
+    fields, warnings, _ = describe_all(capsys, *argv)
+    return fields, warnings
+
+
+def describe_all(capsys, *argv: str) -> tuple[dict[str, str], list[str], list[str]]:
+    """The fields, the warnings and the notes ``describe`` prints."""
     lines = ok(capsys, "describe", *argv).splitlines()
-    fields = dict(line.split(": ", 1) for line in lines[1:] if not line.startswith("warning: "))
-    return fields, [line for line in lines if line.startswith("warning: ")]
+    said = ("warning: ", "note: ")
+    fields = dict(line.split(": ", 1) for line in lines[1:] if not line.startswith(said))
+    return (
+        fields,
+        [line for line in lines if line.startswith("warning: ")],
+        [line for line in lines if line.startswith("note: ")],
+    )
 
 
 def test_describe_a_clean_schedule(capsys):
@@ -490,15 +532,32 @@ WARNINGS = {
         ["--sched", "cosine", "--epochs", "50", "--min-lr", "0.5", "--lr", "0.1", "--cooldown-epochs", "1"],
         "--min-lr 0.5 is above the base lr (--lr 0.1)",
     ),
-    "cosine_short_of_minimum": (
+}
+
+# timm's train.py makes t_initial the run's length: its schedules reach their minimum one step
+# after the last epoch. That is the framework's rule, not a mistake: a note, never a warning.
+NOTES = {
+    "cosine_ends_with_the_run": (
         ["--sched", "cosine", "--epochs", "50", "--warmup-epochs", "0", "--min-lr", "1e-4"],
-        "cosine(t_initial=50) reaches its minimum (0.0001) only at epoch 50",
+        "cosine(t_initial=50) reaches its minimum (0.0001) at epoch 50, one step after the run's last "
+        "epoch, 49",
     ),
-    "cycles_short_of_minimum": (
+    "cycles_end_with_the_run": (
         ["--sched", "cosine", "--epochs", "10", "--lr-cycle-limit", "3", "--warmup-epochs", "0"],
-        "over 3 cycles reaches its minimum (0) only at epoch 30",
+        "over 3 cycles reaches its minimum (0) at epoch 30, one step after",
+    ),
+    "the_demo_cosine": (
+        ["--sched", "cosine", "--epochs", "60", "--warmup-epochs", "5", "--lr", "0.1", "--min-lr", "1e-4"],
+        "as timm's train.py builds it; --cooldown-epochs N trains N more epochs at the minimum",
     ),
 }
+
+
+@pytest.mark.parametrize(("flags", "expected"), list(NOTES.values()), ids=list(NOTES))
+def test_describe_notes_timms_rule_without_a_warning(capsys, flags, expected):
+    _, warnings, notes = describe_all(capsys, *flags)
+    assert warnings == []
+    assert len(notes) == 1 and expected in notes[0], notes
 
 
 @pytest.mark.parametrize(("flags", "expected"), list(WARNINGS.values()), ids=list(WARNINGS))
@@ -519,7 +578,10 @@ TREE_WARNINGS = {
     "decay_t": (lrkit.step(decay_t=30), "decay_t=30 is past the end of the run (20)"),
     "milestones": (lrkit.multistep(milestones=[5, 50]), "milestones [50] are past the end of the run (20)"),
     "lr_min": (lrkit.cosine(t_initial=10, lr_min=2), "cosine: lr_min=2 is above the base lr 1"),
-    "short": (lrkit.cosine(t_initial=20), "cosine(t_initial=20) reaches its minimum (0) only at epoch 20"),
+    "short": (
+        lrkit.cosine(t_initial=30),
+        "cosine(t_initial=30) reaches its minimum (0) only at epoch 30, past the run's last epoch, 19",
+    ),
 }
 
 
@@ -534,8 +596,13 @@ def test_describe_warns_about_a_tree(capsys, tmp_path, schedule, expected):
 def test_describe_no_warning_for_a_tree_that_ends_at_its_minimum(capsys, tmp_path):
     path = tmp_path / "tree.json"
     path.write_text(json.dumps(lrkit.cosine(t_initial=19).to_dict()), encoding="utf-8")
-    _, warnings = describe(capsys, "--config", str(path), "--epochs", "20")
-    assert warnings == []
+    _, warnings, notes = describe_all(capsys, "--config", str(path), "--epochs", "20")
+    assert warnings == notes == []
+    # One step short of it: a note on how to end there, no warning.
+    path.write_text(json.dumps(lrkit.cosine(t_initial=20).to_dict()), encoding="utf-8")
+    _, warnings, notes = describe_all(capsys, "--config", str(path), "--epochs", "20")
+    assert warnings == [] and len(notes) == 1
+    assert "one step after the run's last epoch, 19" in notes[0] and "one step longer" in notes[0]
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -604,7 +671,6 @@ ERRORS = {
     "wsd_decay": (["plot", "--sched", "wsd", "--epochs", "20", "--decay-epochs", "30"], ["--decay-epochs"]),
     "cycle_mul": (["table", "--lr-cycle-mul", "-1"], ["--lr-cycle-mul", "-1"]),
     "unknown_flag": (["table", "--bogus"], ["--bogus"]),
-    "no_command": ([], ["command"]),
 }
 
 

@@ -141,6 +141,16 @@ def test_bad_array_time_raises(any_schedule, t):
         any_schedule(np.asarray(t))
 
 
+def test_a_bad_array_time_is_named_with_its_place():
+    s = lrkit.cosine(t_initial=10)
+    with pytest.raises(ValueError, match=r"everywhere; t\[2\] is -1\.0$"):
+        s(np.array([0.0, 1.0, -1.0]))
+    with pytest.raises(ValueError, match=r"t\[1, 0\] is nan \(and 2 more of its 6 values\)$"):
+        s(np.array([[0.0, 1.0], [math.nan, 2.0], [math.inf, -3.0]]))
+    with pytest.raises(ValueError, match=r"t\[0\] is inf$"):
+        s(np.array([math.inf]), base=[0.1, 0.2])
+
+
 def test_negative_integer_arrays_raise():
     with pytest.raises(ValueError):
         lrkit.cosine(t_initial=10)(np.array([3, -1]))

@@ -188,8 +188,21 @@ def _parser() -> _Parser:
                 "--per", choices=("epoch", "update"), default="epoch", help="one row per epoch or update"
             )
             out = sub.add_mutually_exclusive_group()
-            out.add_argument("--csv", metavar="PATH", help="write CSV ('-' for standard output)")
-            out.add_argument("--json", metavar="PATH", help="write JSON ('-' for standard output)")
+            # Without a path (or with '-'), to standard output: where `| head` and `> file` expect it.
+            out.add_argument(
+                "--csv",
+                metavar="PATH",
+                nargs="?",
+                const="-",
+                help="write CSV to PATH, else to standard output",
+            )
+            out.add_argument(
+                "--json",
+                metavar="PATH",
+                nargs="?",
+                const="-",
+                help="write JSON to PATH, else to standard output",
+            )
         if name == "export":
             targets = config.exports()
             sub.add_argument(
@@ -605,7 +618,10 @@ _CHUNK = 65_536  # rows evaluated at a time: one array of times, not one per row
 def _table(args: argparse.Namespace, source: _Source) -> None:
     per_update = args.per == "update"
     if per_update and source.updates_per_epoch == 1 and source.unit == "epoch" and not args.updates_per_epoch:
-        raise UsageError("--per update needs --updates-per-epoch")
+        raise UsageError(
+            f"--per update: {source.label} counts epochs, so a row per update needs how many updates "
+            "one epoch has: add --updates-per-epoch N (e.g. --updates-per-epoch 100)"
+        )
     count, times = _sample_times(source, per_update)
     if count > MAX_TABLE_ROWS:
         raise UsageError(
@@ -717,12 +733,16 @@ def _describe(source: _Source) -> list[str]:
     lines.append(f"peak: {values[peak]:.6g} at {at} {epochs[peak]:g}")
     lines.append(f"minimum: {values[low]:.6g}, first at {at} {epochs[low]:g}")
     lines.append(f"final: {values[-1]:.6g} at {at} {epochs[-1]:g}")
-    lines.extend(f"warning: {w}" for w in _warnings(source, values))
+    warnings, notes = _warnings(source, values)
+    lines.extend(f"warning: {w}" for w in warnings)
+    lines.extend(f"note: {n}" for n in notes)
     return lines
 
 
-def _warnings(source: _Source, values: np.ndarray) -> list[str]:
-    found = []
+def _warnings(source: _Source, values: np.ndarray) -> tuple[list[str], list[str]]:
+    """What is likely a mistake (warnings), and what is a rule worth knowing (notes)."""
+    found: list[str] = []
+    notes: list[str] = []
     end = source.t_end
     s = source.settings
     if s is not None and s["sched"] != "none":  # 'none' has no warmup or decay to get wrong
@@ -765,18 +785,30 @@ def _warnings(source: _Source, values: np.ndarray) -> list[str]:
             if lr_min > source.base:
                 if s is None or s["lr"] is None:  # else the --min-lr warning above says it
                     found.append(f"{inner.name}: lr_min={lr_min:g} is above the base lr {source.base:g}")
-            elif len(values) and values[-1] > lr_min * (1 + 1e-9) + 1e-300 and offset + length >= end - 1:
+            elif len(values) and values[-1] > lr_min * (1 + 1e-9) + 1e-300 and offset + length > end - 1:
                 unit = source.unit
                 what = f"{inner.name}(t_initial={inner.t_initial:g})"
                 if restarts is not None:
                     what += f" over {restarts.cycle_limit} cycles"
-                found.append(
-                    f"{what} reaches its minimum ({lr_min:g}) only at {unit} {offset + length:g}, "
-                    f"and the run's last value is at {unit} {end - 1:g} "
-                    f"(ending at {values[-1]:.6g}); "
-                    "lengthen the run or add cooldown epochs"
-                )
-    return found
+                reach = f"{what} reaches its minimum ({lr_min:g})"
+                last = f"the run's last {unit}, {end - 1:g} (at {values[-1]:.6g})"
+                if offset + length > end:
+                    found.append(
+                        f"{reach} only at {unit} {offset + length:g}, past {last}: the run stops "
+                        "before the decay ends; lengthen the run or shorten the schedule"
+                    )
+                elif s is not None:
+                    # t_initial = epochs is how timm's train.py builds every schedule: its rule, no mistake.
+                    notes.append(
+                        f"{reach} at {unit} {offset + length:g}, one step after {last}, as timm's "
+                        "train.py builds it; --cooldown-epochs N trains N more epochs at the minimum"
+                    )
+                else:
+                    notes.append(
+                        f"{reach} at {unit} {offset + length:g}, one step after {last}; "
+                        "a run one step longer ends at the minimum"
+                    )
+    return found, notes
 
 
 def _export(args: argparse.Namespace, source: _Source) -> None:
@@ -821,10 +853,31 @@ def _names() -> list[str]:
     return lines
 
 
+def _overview(parser: _Parser) -> str:
+    """What ``lrkit`` alone prints: each command in one line, and a first command to try."""
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    width = max(len(c.dest) for c in commands._choices_actions)
+    lines = [f"usage: lrkit COMMAND [options]    ({parser.description})", "", "commands:"]
+    lines += [f"  {c.dest:<{width}}  {c.help}" for c in commands._choices_actions]
+    lines += [
+        "",
+        "for example:",
+        "  lrkit describe --sched cosine --epochs 100 --warmup-epochs 5 --lr 0.1",
+        "  lrkit plot --sched cosine --epochs 100 --warmup-epochs 5 --lr 0.1 -o cosine.png",
+        "",
+        "`lrkit COMMAND --help` lists a command's options and the defaults each applies.",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lrkit`` command; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
+    if not argv:
+        # Nothing asked: say what there is to ask, rather than only that something is missing.
+        print(_overview(parser))
+        return 2
     try:
         args, sources = _sources(parser, argv)
         if args.command == "names":

@@ -491,6 +491,20 @@ def _device(xp: _ArrayNamespace, x: Any) -> Any:
     return x.device if xp.kind == "torch" else array_api_compat.device(x)
 
 
+def _first_bad_time(xp: Any, t: Any) -> str:
+    """Which time of an array is negative, NaN or infinite, and where: the first, and how many."""
+    flat = xp.reshape(t, (-1,))
+    bad = xp.logical_not((flat >= 0) & (flat < math.inf))
+    marked = xp.astype(bad, flat.dtype)  # argmax and sum of a bool array differ between namespaces
+    count = int(xp.sum(marked))
+    first = int(xp.argmax(marked))
+    index = np.unravel_index(first, tuple(t.shape))
+    where = ", ".join(str(int(i)) for i in index)
+    value = float(flat[first])
+    others = f" (and {count - 1:,} more of its {math.prod(t.shape):,} values)" if count > 1 else ""
+    return f"t[{where}] is {value!r}{others}"
+
+
 def _evaluate(schedule: Schedule, t: Any, base: Any) -> Any:
     scalar_t = _scalar_time(t)
     base_xp = _namespace(base)
@@ -525,7 +539,7 @@ def _evaluate(schedule: Schedule, t: Any, base: Any) -> Any:
     # device-to-host copy and a sync on every evaluation, so those are evaluated unchecked.
     if math.prod(t.shape) and _readable(xp, t):
         if not (bool(xp.min(t) >= 0) and bool(xp.max(t) < math.inf)):
-            raise ValueError("t must be finite and >= 0 everywhere; got an array with a value outside")
+            raise ValueError(f"t must be finite and >= 0 everywhere; {_first_bad_time(xp, t)}")
 
     if isinstance(base, list):
         base = xp.asarray(base, dtype=dtype, device=_device(xp, t))

@@ -561,7 +561,13 @@ class Scheduler(LRScheduler):
         if isinstance(value, Schedule):
             return (value,) * self._num_groups
         if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
-            raise TypeError(f"{name} must be an lrkit schedule or a list of them, got {value!r}")
+            hint = (
+                f"; for a function of t, give {name}=lrkit.from_callable(fn), which scales the base "
+                "value by fn(t)"
+                if callable(value)
+                else ""
+            )
+            raise TypeError(f"{name} must be an lrkit schedule or a list of them, got {value!r}{hint}")
         if len(value) != self._num_groups:
             raise ValueError(
                 f"{name}: got {len(value)} schedules for {self._num_groups} param groups; "
@@ -804,7 +810,7 @@ class Scheduler(LRScheduler):
             shown = repr(field.schedules[0]) if len(unique) == 1 else repr(list(field.schedules))
             parts.append(f"{field.name}={shown}")
         upe = f", updates_per_epoch={self.updates_per_epoch}" if self.updates_per_epoch else ""
-        return f"Scheduler({', '.join(parts)}, unit={self.unit!r}{upe}; t={self._t!r})"
+        return f"{type(self).__name__}({', '.join(parts)}, unit={self.unit!r}{upe}; t={self._t!r})"
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -882,7 +888,7 @@ class Scheduler(LRScheduler):
                         changed.append((field, i, a))
                         if not reschedule:
                             problems.append(
-                                f"{field.name} of group {i}: checkpoint has {v.shown(a)}, this scheduler {b}"
+                                f"{field.name} of group {i}: " + "; ".join(_tree_differences(a, b))
                             )
         if problems:
             hint = "; give reschedule=True to continue under the new schedule" if changed else ""
@@ -1053,6 +1059,34 @@ def _foreign(state: Any) -> str:
         )
     held = ", ".join(map(repr, list(state)[:8]))
     return f"not an lrkit.torch.Scheduler state_dict (format {_FORMAT!r} expected; it holds {held})"
+
+
+def _tree_differences(saved: Any, here: Any, where: str = "") -> list[str]:
+    """Where a checkpoint's schedule dict and this scheduler's differ, by key path, at most 4.
+
+    Naming ``t_initial`` (4 in the checkpoint, 5 here) says what changed; two whole trees printed
+    side by side leave the reader to find it. Trees of different node types differ as a whole.
+    """
+    if isinstance(saved, Mapping) and isinstance(here, Mapping) and saved.get("type") == here.get("type"):
+        found = []
+        for key in [*saved, *(k for k in here if k not in saved)]:
+            path = f"{where}.{key}" if where else str(key)
+            if key not in here:
+                found.append(f"{path} is {v.shown(saved[key])} in the checkpoint, unset here")
+            elif key not in saved:
+                found.append(f"{path} is unset in the checkpoint, {v.shown(here[key])} here")
+            else:
+                found += _tree_differences(saved[key], here[key], path)
+        return found[:4]
+    if isinstance(saved, (list, tuple)) and isinstance(here, (list, tuple)) and len(saved) == len(here):
+        return [
+            d
+            for i, (a, b) in enumerate(zip(saved, here, strict=True))
+            for d in _tree_differences(a, b, f"{where}[{i}]")
+        ][:4]
+    if _same_setting(saved, here):
+        return []
+    return [f"{where or 'the schedule'} is {v.shown(saved)} in the checkpoint, {v.shown(here)} here"]
 
 
 def _same_setting(saved: Any, here: Any) -> bool:
