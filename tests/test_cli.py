@@ -843,3 +843,32 @@ def test_a_value_no_table_holds_is_named():
     rows = cli._rows(source, False, 5, cli._sample_times(source, False)[1])
     with pytest.raises(cli.UsageError, match=r"^the lr at row 3 \(epoch 3\) is nan: no table holds it$"):
         list(cli._json_lines(rows))
+
+
+@pytest.mark.parametrize(
+    ("module", "argv", "message"),
+    [
+        (
+            "matplotlib.backend_bases",
+            ["-o", "lr.png"],
+            "drawing a picture needs matplotlib: pip install 'lrkit[plot]'",
+        ),
+        ("plotext", [], "drawing in the terminal needs plotext: pip install 'lrkit[plot]'; or give -o FILE"),
+    ],
+)
+def test_a_picture_without_its_library_is_one_line_naming_the_extra(
+    capsys, monkeypatch, module, argv, message
+):
+    # What a core-only install (`pip install lrkit`) sees: the import fails, the command says why.
+    monkeypatch.setitem(sys.modules, module, None)
+    code, out, err = run(capsys, "plot", "--sched", "cosine", "--epochs", "10", *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("lrkit: error: ") and err.rstrip().endswith(message) and err.count("\n") == 1
+
+
+def test_a_yaml_config_without_pyyaml_names_the_extra(capsys, monkeypatch, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("type: cosine\nt_initial: 10\n", encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "yaml", None)
+    code, _, err = run(capsys, "describe", "--config", str(path))
+    assert code == 2 and err.rstrip().endswith("needs PyYAML: pip install 'lrkit[yaml]'")

@@ -480,7 +480,13 @@ def _plot(args: argparse.Namespace, sources: list[_Source]) -> None:
     if args.output is None:
         _terminal_plot(sources, t_end, args)
         return
-    from matplotlib.backend_bases import FigureCanvasBase
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        # The core install has no plotting library: one line that says which extra brings it.
+        raise UsageError(
+            f"--output {args.output}: drawing a picture needs matplotlib: pip install 'lrkit[plot]'"
+        ) from None
 
     from lrkit.plot import plot
 
@@ -575,7 +581,7 @@ def _terminal_plot(sources: list[_Source], t_end: float, args: argparse.Namespac
         import plotext as plt
     except ImportError:
         raise UsageError(
-            "drawing in the terminal needs plotext (pip install plotext); or give -o FILE"
+            "drawing in the terminal needs plotext: pip install 'lrkit[plot]'; or give -o FILE"
         ) from None
     plt.clear_figure()
     plain = not sys.stdout.isatty()

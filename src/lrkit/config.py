@@ -239,7 +239,7 @@ def _load_yaml(text: str, where: str) -> Any:
     try:
         import yaml
     except ImportError:
-        raise ImportError(f"reading {where} needs PyYAML: pip install pyyaml") from None
+        raise ImportError(f"reading {where} needs PyYAML: pip install 'lrkit[yaml]'") from None
     loader = _yaml_loader(yaml)(text)
     try:
         node = loader.get_single_node()
