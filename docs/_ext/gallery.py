@@ -345,8 +345,10 @@ def draw(entry: Entry, path: Path) -> None:
     from lrkit.plot import plot
 
     recipe = entry.recipe
-    curves = {f"example {i + 1}": _example_schedule(entry, i)[0] for i in range(len(entry.examples))}
-    unit = _example_schedule(entry, 0)[1]
+    # Each example built (a plateau stepped) once: its schedule, and the unit it counts.
+    drawn = [_example_schedule(entry, i) for i in range(len(entry.examples))]
+    curves = {f"example {i}": schedule for i, (schedule, _) in enumerate(drawn, 1)}
+    unit = drawn[0][1]
     shown = getattr(recipe, "shown", recipe.qualified)
     title = f"{shown}: {PLATEAU_METRIC}" if recipe.plateau else shown
     t_end = _t_end(list(curves.values()))
@@ -585,11 +587,10 @@ def draw_most_used(items: dict[str, list[Entry]], path: Path) -> str:
     from lrkit.plot import plot
 
     by_name = {e.qualified: e for es in items.values() for e in es}
-    digest = thumbnail_digest(by_name)
+    chosen = _most_used(by_name)
+    digest = _digest(chosen)
     fig, axes = plt.subplots(3, 3, figsize=(12, 7.5))
-    for ax, (qualified, index, stop) in zip(axes.flat, MOST_USED, strict=True):
-        schedule, unit = _example_schedule(by_name[qualified], index)
-        t_end = stop or _t_end([schedule])
+    for ax, (qualified, schedule, unit, t_end) in zip(axes.flat, chosen, strict=True):
         plateau = by_name[qualified].recipe.plateau
         plot(
             schedule,
@@ -623,17 +624,28 @@ def _samples_per(unit: str, t_end: float) -> int:
     return max(1, math.ceil(200 / t_end)) if unit == "epoch" else 1
 
 
-def thumbnail_digest(by_name: dict[str, Entry]) -> str:
-    """What the thumbnail shows, hashed: each name's chosen example and its values on a grid."""
+def _most_used(by_name: dict[str, Entry]) -> list[tuple[str, Any, str, float]]:
+    """Each :data:`MOST_USED` name with its chosen example's schedule, unit and end, built once."""
+    chosen = []
+    for qualified, index, stop in MOST_USED:
+        schedule, unit = _example_schedule(by_name[qualified], index)
+        chosen.append((qualified, schedule, unit, stop or _t_end([schedule])))
+    return chosen
+
+
+def _digest(chosen: list[tuple[str, Any, str, float]]) -> str:
     import numpy as np
 
     parts = []
-    for qualified, index, stop in MOST_USED:
-        schedule, _ = _example_schedule(by_name[qualified], index)
-        t = np.arange(math.ceil(stop or _t_end([schedule])), dtype=np.float64)
-        values = np.asarray(schedule(t, BASE), dtype=np.float64)
+    for qualified, schedule, _, t_end in chosen:
+        values = np.asarray(schedule(np.arange(math.ceil(t_end), dtype=np.float64), BASE), dtype=np.float64)
         parts.append([qualified, repr(schedule), [float(f"{x:.12g}") for x in values]])
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def thumbnail_digest(by_name: dict[str, Entry]) -> str:
+    """What the thumbnail shows, hashed: each name's chosen example and its values on a grid."""
+    return _digest(_most_used(by_name))
 
 
 def proof_files() -> set[str]:
