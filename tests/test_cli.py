@@ -15,6 +15,7 @@ import io
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -72,6 +73,12 @@ def svg_text(path: Path) -> str:
 def svg_strings(path: Path) -> set[str]:
     text = svg_text(path)
     return {part.split("-->", 1)[0].strip() for part in text.split("<!--")[1:]}
+
+
+def svg_lines(path: Path) -> str:
+    """The SVG's texts, one per line."""
+    # An SVG comment cannot hold "--": matplotlib writes "- -" there.
+    return "\n".join(text.replace("- -", "--") for text in svg_strings(path))
 
 
 def write_yaml(path: Path, data: dict) -> Path:
@@ -250,6 +257,190 @@ def test_compare_epochs_alone_is_the_shared_run_length(tmp_path):
     a = write_yaml(tmp_path / "a.yaml", {"format": "timm", "sched": "cosine"})
     _, sources = cli._sources(cli._parser(), ["plot", "--compare", str(tree), str(a), "--epochs", "30"])
     assert [(s.label, s.t_end) for s in sources] == [(str(tree), 30), (str(a), 30)]
+
+
+@needs_yaml
+def test_compared_curves_each_run_on_their_own_lr(tmp_path, monkeypatch):
+    """b.yaml's lr is 0.05: its curve peaks there, not at a.yaml's 0.1, and the axis says lrs."""
+    a = write_yaml(
+        tmp_path / "a.yaml",
+        {"format": "timm", "sched": "cosine", "epochs": 30, "warmup_epochs": 0, "lr": 0.1},
+    )
+    b = write_yaml(
+        tmp_path / "b.yaml",
+        {"format": "timm", "sched": "step", "epochs": 30, "decay_epochs": 10, "warmup_epochs": 8, "lr": 0.05},
+    )
+    drawn = _drawn(monkeypatch, "plot", "--compare", str(a), str(b), "-o", str(tmp_path / "x.png"))
+    assert drawn["ylabel"] == "learning rate"
+    t = np.arange(30.0)
+    peaks = {label: float(np.max(curve(t, drawn["base"]))) for label, curve in drawn["schedules"].items()}
+    assert peaks == {str(a): pytest.approx(0.1, rel=1e-12), str(b): pytest.approx(0.05, rel=1e-12)}
+    assert drawn["marks"] == "auto"  # each curve's own marks, in its colour (see test_plot)
+
+
+@needs_yaml
+def test_compared_factors_are_labelled_as_factors(tmp_path, monkeypatch):
+    a = write_yaml(tmp_path / "a.yaml", {"format": "timm", "sched": "cosine", "epochs": 30})
+    b = write_yaml(tmp_path / "b.yaml", {"format": "timm", "sched": "step", "epochs": 30, "decay_epochs": 10})
+    argv = ["plot", "--compare", str(a), str(b), "-o", str(tmp_path / "x.png")]
+    drawn = _drawn(monkeypatch, *argv)
+    assert drawn["ylabel"] == "lr (relative to the base)"
+    assert list(drawn["schedules"]) == [str(a), str(b)]
+    # One file with an lr among files without: the axis shows lrs, the legend says which are not.
+    write_yaml(a, {"format": "timm", "sched": "cosine", "epochs": 30, "lr": 0.1})
+    drawn = _drawn(monkeypatch, *argv)
+    assert drawn["ylabel"] == "learning rate"
+    assert list(drawn["schedules"]) == [str(a), f"{b} (relative: no lr given)"]
+    # --lr makes every curve one of lrs.
+    drawn = _drawn(monkeypatch, *argv, "--lr", "0.2")
+    assert drawn["ylabel"] == "learning rate" and list(drawn["schedules"]) == [str(a), str(b)]
+
+
+def test_a_schedule_of_its_own_lrs_is_drawn_as_lrs(monkeypatch, tmp_path):
+    drawn = _drawn(
+        monkeypatch, "plot", "--sched", "torch:OneCycleLR", "max_lr=0.1", "total_steps=100", "-o", "x.png"
+    )
+    assert drawn["ylabel"] == "learning rate"
+    drawn = _drawn(
+        monkeypatch,
+        "plot",
+        "--sched",
+        "torch:StepLR",
+        "step_size=3",
+        "--epochs",
+        "9",
+        "--updates-per-epoch",
+        "1",
+        "-o",
+        "x.png",
+    )
+    assert drawn["ylabel"] == "lr (relative to the base)"
+
+
+def test_a_config_s_own_lr_is_the_base(capsys, tmp_path):
+    path = tmp_path / "ds.json"
+    path.write_text(
+        json.dumps(
+            {
+                "optimizer": {"type": "Adam", "params": {"lr": 0.02}},
+                "scheduler": {
+                    "type": "WarmupLR",
+                    "params": {"warmup_num_steps": 10, "warmup_type": "linear"},
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = ok(capsys, "describe", "--config", str(path), "--epochs", "2", "--updates-per-epoch", "10")
+    assert "values for a base lr of 0.02" in out and "peak: 0.02 " in out
+    out = ok(
+        capsys, "describe", "--config", str(path), "--epochs", "2", "--updates-per-epoch", "10", "--lr", "1"
+    )
+    assert "peak: 1 " in out  # the command line wins
+
+
+TIMM_STEP_DEFAULTS = (
+    "train.py defaults: --epochs 300 --warmup-epochs 5 --warmup-lr 1e-05 --decay-epochs 90 --decay-rate 0.1"
+)
+
+
+def test_the_subtitle_names_the_defaults_that_shaped_the_plot(monkeypatch):
+    def subtitle(*argv: str) -> str | None:
+        text = _drawn(monkeypatch, "plot", *argv, "-o", "x.png")["subtitle"]
+        return None if text is None else " ".join(text.split())
+
+    assert subtitle("--sched", "step") == TIMM_STEP_DEFAULTS
+    # Typed, even at the default's value, a setting is no default any more; neither is one
+    # that does nothing (--min-lr 0), nor the warmup lr of no warmup.
+    given = ["--sched", "step", "--epochs", "300", "--warmup-epochs", "0", "--decay-epochs", "30"]
+    assert subtitle(*given) == "train.py defaults: --decay-rate 0.1"
+    assert subtitle(*given, "--decay-rate", "0.5") is None
+
+
+@needs_matplotlib
+def test_the_picture_shows_the_subtitle(capsys, tmp_path):
+    path = tmp_path / "step.svg"
+    ok(capsys, "plot", "--sched", "step", "--decay-epochs", "30", "-o", str(path))
+    # Wrapped, each line of a text is an SVG text of its own.
+    assert "--decay-rate 0.1" in svg_lines(path) and "step" in svg_strings(path)
+
+
+@needs_yaml
+def test_the_defaults_of_each_source_are_named(capsys, tmp_path):
+    out = ok(capsys, "describe", "--sched", "step")
+    assert TIMM_STEP_DEFAULTS in out.splitlines()
+    # A timm file's settings are given too.
+    timm_file = write_yaml(tmp_path / "t.yaml", {"format": "timm", "sched": "step", "epochs": 30})
+    out = ok(capsys, "describe", "--config", str(timm_file))
+    assert "train.py defaults: --warmup-epochs 5 --warmup-lr 1e-05 --decay-epochs 90 --decay-rate 0.1" in out
+    # Cycles bring their decay; noise its settings; wsd its cooldown's shape.
+    out = ok(
+        capsys,
+        "describe",
+        "--sched",
+        "cosine",
+        "--epochs",
+        "10",
+        "--warmup-epochs",
+        "0",
+        "--lr-cycle-limit",
+        "2",
+        "--lr-noise",
+        "0.5",
+    )
+    noise = "--lr-noise-pct 0.67 --lr-noise-std 1 --seed 42"
+    assert f"train.py defaults: --lr-cycle-mul 1 --lr-cycle-decay 0.5 {noise}" in out
+    out = ok(
+        capsys,
+        "describe",
+        "--sched",
+        "wsd",
+        "--epochs",
+        "100",
+        "--warmup-epochs",
+        "0",
+        "--decay-epochs",
+        "20",
+    )
+    assert "train.py defaults: --lr-decay-fn 1-sqrt" in out
+    # A recipe: its arguments left at their defaults (None ones, alternatives unused, are not).
+    out = ok(capsys, "describe", "--sched", "torch:OneCycleLR", "max_lr=0.1", "total_steps=100")
+    line = next(line for line in out.splitlines() if line.startswith("defaults: "))
+    assert line.startswith("defaults: pct_start=0.3, anneal_strategy=cos, ")
+    assert "epochs=" not in line and "total_steps" not in line
+    assert "base_momentum" not in line  # it shapes the momentum, not the lr curve drawn
+    # Defaults that do nothing in this call are not named: noise settings without noise, the
+    # decay and length of cycles when there is one cycle.
+    out = ok(capsys, "describe", "--sched", "timm:cosine", "t_initial=100", "warmup_t=5")
+    line = next(line for line in out.splitlines() if line.startswith("defaults: "))
+    assert line == "defaults: lr_min=0, cycle_limit=1, warmup_lr_init=0, warmup_prefix=False, k_decay=1"
+
+
+@needs_yaml
+def test_compared_defaults_say_whose(monkeypatch, tmp_path):
+    a = write_yaml(
+        tmp_path / "a.yaml", {"format": "timm", "sched": "cosine", "epochs": 30, "warmup_epochs": 0}
+    )
+    b = write_yaml(tmp_path / "b.yaml", {"format": "timm", "sched": "step", "epochs": 30, "warmup_epochs": 0})
+    drawn = _drawn(monkeypatch, "plot", "--compare", str(a), str(b), "-o", str(tmp_path / "x.png"))
+    assert (
+        " ".join(drawn["subtitle"].split()) == f"{b}: train.py defaults: --decay-epochs 90 --decay-rate 0.1"
+    )
+
+
+def _drawn(monkeypatch, *argv: str) -> dict:
+    """What the command passed to lrkit.plot.plot (nothing is drawn)."""
+    import lrkit.plot
+
+    calls = []
+    monkeypatch.setattr(
+        lrkit.plot, "plot", lambda schedules, **kwargs: calls.append({"schedules": schedules, **kwargs})
+    )
+    assert cli.main(list(argv)) == 0
+    (call,) = calls
+    if not isinstance(call["schedules"], dict):
+        call["schedules"] = {None: call["schedules"]}
+    return call
 
 
 # -- plot in the terminal -------------------------------------------------------------------------
@@ -750,6 +941,23 @@ def test_help_shows_every_default_it_applies(capsys):
             "--seed SEED noise seed, as timm's --seed (default: 42)",
         ):
             assert shown in text, (command, shown)
+
+
+@pytest.mark.parametrize("command", ["plot", "table", "describe", "export"])
+def test_help_names_a_default_for_every_option(capsys, command):
+    """Each option's entry in --help says what happens when it is left out (but --to: required)."""
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    text = capsys.readouterr().out
+    options = text[text.index("options:") :]
+    entries = re.split(r"\n  (?=-)", options)[1:]
+    assert len(entries) > 20
+    missing = [
+        entry.split()[0]
+        for entry in entries
+        if "default" not in entry and not entry.startswith(("-h", "--to"))
+    ]
+    assert missing == []
 
 
 @needs_yaml

@@ -14,6 +14,7 @@ import lrkit
 
 pytest.importorskip("matplotlib")
 
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 
@@ -189,6 +190,45 @@ def test_auto_marks_on_the_plot():
     plot({"restarts": schedule, "flat": other}, t_end=25, marks="auto", ax=ax)
     assert _dashed_xs(ax) == [2.0, 5.0, 12.0, 22.0]
     assert _top_labels(ax) == ["warmup end", "warmup end", "cycle 2", "cycle 3"]
+
+
+def test_each_curve_s_marks_are_in_its_colour():
+    """Two warmups a few epochs apart: each end is labelled, in the colour of its curve."""
+    short = lrkit.warmup(lrkit.cosine(t_initial=30), warmup_t=3)
+    long = lrkit.warmup(lrkit.step(decay_t=10), warmup_t=8)
+    both = lrkit.warmup(lrkit.constant(), warmup_t=8)
+    ax = Figure().add_subplot()
+    plot({"short": short, "long": long, "both": both}, t_end=30, marks="auto", ax=ax)
+    colour = {line.get_label(): to_hex(line.get_color()) for line in ax.lines if line.get_linestyle() == "-"}
+    (top,) = ax.child_axes
+    labels = [(t.get_text(), to_hex(t.get_color())) for t in top.get_xticklabels()]
+    # "long" and "both" share their warmup end at 8: one grey mark says it for both.
+    assert labels == [("warmup end", colour["short"]), ("warmup end", to_hex("0.3"))]
+    dashed = sorted(
+        (line.get_xdata()[0], to_hex(line.get_color())) for line in ax.lines if line.get_linestyle() == "--"
+    )
+    assert dashed == [(3.0, colour["short"]), (8.0, to_hex("0.45"))]
+    # One curve: its marks are grey, as they always were.
+    ax = Figure().add_subplot()
+    plot(short, t_end=30, marks="auto", ax=ax)
+    assert [to_hex(t.get_color()) for t in ax.child_axes[0].get_xticklabels()] == [to_hex("0.3")]
+
+
+def test_the_subtitle_sits_between_the_title_and_the_mark_labels():
+    s = lrkit.warmup(lrkit.cosine(t_initial=30), warmup_t=3)
+    fig = plot(s, t_end=30, marks="auto", title="cosine", subtitle="defaults: lr_min=0", path=None)
+    ax = fig.axes[0]
+    assert ax.title.get_text() == "defaults: lr_min=0"
+    (title,) = [text for text in ax.texts if text.get_text() == "cosine"]
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    title_box, subtitle_box = title.get_window_extent(renderer), ax.title.get_window_extent(renderer)
+    marks_box = ax.child_axes[0].get_tightbbox(renderer)
+    assert title_box.y0 >= subtitle_box.y1 - 0.5 and subtitle_box.y0 >= marks_box.y1 - 0.5
+    assert title_box.y1 <= fig.bbox.y1  # inside the figure: the layout made room for it
+    # Without a subtitle the title is the axes' own, as before.
+    fig = plot(s, t_end=30, title="cosine", path=None)
+    assert fig.axes[0].title.get_text() == "cosine" and not fig.axes[0].texts
 
 
 def test_plot_on_given_axes_returns_their_figure():

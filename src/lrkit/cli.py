@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import inspect
 import io
 import json
 import math
@@ -36,7 +37,7 @@ import numpy as np
 
 from lrkit import config, tree
 from lrkit.checks import ArgumentError
-from lrkit.combinators import Cycles, Stairs, Warmup
+from lrkit.combinators import Cycles, Rebase, Stairs, Warmup
 from lrkit.recipes import registry
 from lrkit.schedule import Schedule
 from lrkit.shapes import FiniteShape, MultiStep, Step
@@ -83,12 +84,14 @@ class _Help(argparse.HelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        # `is`, not `in`: a default of 0 (--min-lr) is a default to show, False (a switch) is not.
-        if "default" in text or any(action.default is x for x in (None, False, argparse.SUPPRESS)):
+        if "default" in text or not action.option_strings or action.default is argparse.SUPPRESS:
             return text
-        if action.option_strings:
-            return f"{text} (default: %(default)s)"
-        return text
+        if isinstance(action, argparse._StoreTrueAction):
+            return f"{text} (default: off)"
+        # `is`, not `==`: a default of 0 (--min-lr) is a value to show, None says nothing.
+        if action.default is None:
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 @dataclasses.dataclass
@@ -103,6 +106,17 @@ class _Source:
     base: float
     settings: dict[str, Any] | None  # the timm settings it came from, for describe's checks
     epochs_known: bool = True  # False for updates without --updates-per-epoch: no epoch to name
+    absolute: bool = False  # its values are lrs (an lr was given, or it ignores the base)
+    defaults: tuple[str, ...] = ()  # the defaults that shaped it, as flags or KEY=VALUE
+
+    @property
+    def defaults_text(self) -> str | None:
+        """``train.py defaults: --epochs 300 ...`` or ``defaults: pct_start=0.3, ...``; None if none."""
+        if not self.defaults:
+            return None
+        if self.settings is not None:  # timm's flags, as they would be typed
+            return "train.py defaults: " + " ".join(self.defaults)
+        return "defaults: " + ", ".join(self.defaults)
 
     @property
     def clock(self) -> str:
@@ -151,15 +165,21 @@ def _parser() -> _Parser:
             "--config",
             metavar="FILE",
             help="YAML or JSON: a schedule tree, a recipe (sched: NAME and its arguments), timm "
-            "settings (format: timm) or another framework's config (see --format)",
+            "settings (format: timm) or another framework's config (see --format) "
+            "(default: none, the schedule is --sched and the flags)",
         )
-        sub.add_argument("--key", metavar="PATH", help="the block of --config to read, dotted (scheduler)")
+        sub.add_argument(
+            "--key",
+            metavar="PATH",
+            help="the block of --config to read, dotted (scheduler) (default: the whole file)",
+        )
         sub.add_argument(
             "--format",
             choices=list(config.formats()),
             default=None,
-            help="what --config (and --compare's files) hold, when its block does not say: "
-            + ", ".join(config.formats()),
+            help="what --config (and --compare's files) hold: "
+            + ", ".join(config.formats())
+            + " (default: the block's format: marker, else the one format that reads it)",
         )
         for flags, options in config._EXTRA_SETTINGS:
             sub.add_argument(*flags, **options)
@@ -168,20 +188,28 @@ def _parser() -> _Parser:
             type=int,
             default=None,
             metavar="N",
-            help="draw or list per update, N per epoch",
+            help="draw or list per update, N per epoch (default: one value per epoch; "
+            "a schedule that counts updates is then drawn per update, with no epochs)",
         )
         if name == "plot":
             sub.add_argument(
-                "-o", "--output", metavar="PATH", help="write a .png, .svg or .pdf; else draw in the terminal"
+                "-o",
+                "--output",
+                metavar="PATH",
+                help="write a .png, .svg or .pdf (default: draw in the terminal)",
             )
             sub.add_argument("--log", action="store_true", help="a logarithmic lr axis")
-            sub.add_argument("--title", default=None, help="the plot's title")
+            sub.add_argument(
+                "--title",
+                default=None,
+                help="the plot's title (default: the schedule's name, or 'schedules compared')",
+            )
             sub.add_argument(
                 "--compare",
                 nargs="+",
                 metavar="FILE",
                 help="overlay the schedules of these config files (and the --config file's, or the "
-                "flags' when schedule flags other than --epochs are given)",
+                "flags' when schedule flags other than --epochs are given) (default: one schedule)",
             )
         if name == "table":
             sub.add_argument(
@@ -194,14 +222,14 @@ def _parser() -> _Parser:
                 metavar="PATH",
                 nargs="?",
                 const="-",
-                help="write CSV to PATH, else to standard output",
+                help="CSV, to PATH or else to standard output (default: a text table on standard output)",
             )
             out.add_argument(
                 "--json",
                 metavar="PATH",
                 nargs="?",
                 const="-",
-                help="write JSON to PATH, else to standard output",
+                help="JSON, to PATH or else to standard output (default: a text table on standard output)",
             )
         if name == "export":
             targets = config.exports()
@@ -212,7 +240,10 @@ def _parser() -> _Parser:
                 help="the framework: " + "; ".join(f"{k}: {d}" for k, d in targets.items()),
             )
             sub.add_argument(
-                "-o", "--output", metavar="PATH", help="write JSON (or YAML for .yaml/.yml) there"
+                "-o",
+                "--output",
+                metavar="PATH",
+                help="write JSON (or YAML for .yaml/.yml) there (default: JSON on standard output)",
             )
     commands.add_parser("names", help="list every scheduler name, by source, with its arguments and defaults")
     return parser
@@ -281,8 +312,11 @@ def _scalar(text: str) -> Any:
         return text
 
 
-def _timm_source(args: argparse.Namespace, label: str) -> _Source:
-    """The schedule timm's train.py builds from the flags (and a timm file's settings)."""
+def _timm_source(args: argparse.Namespace, label: str, given: set[str]) -> _Source:
+    """The schedule timm's train.py builds from the flags (and a timm file's settings).
+
+    ``given`` holds the settings typed or written in the file; the rest are train.py's defaults.
+    """
     base = 1.0 if args.lr is None else args.lr
     upe = args.updates_per_epoch
     settings = dict(vars(args))
@@ -312,12 +346,26 @@ def _timm_source(args: argparse.Namespace, label: str) -> _Source:
         # timm sets an epoch schedule once per epoch: every update of epoch e sees its value at e.
         schedule = Stairs(schedule, every=1)
     settings["num_epochs"] = spec.length if spec.unit == "epoch" else spec.length // (upe or 1)
-    return _Source(label, schedule, spec.unit, spec.length, upe or 1, base, settings)
+    return _Source(
+        label,
+        schedule,
+        spec.unit,
+        spec.length,
+        upe or 1,
+        base,
+        settings,
+        absolute=args.lr is not None,
+        defaults=tuple(_timm_defaults(settings, given)),
+    )
 
 
 def _spec_source(args: argparse.Namespace, spec: config.Spec, label: str) -> _Source:
-    """A tree's or a recipe's schedule, over its own length unless --epochs says otherwise."""
-    base = 1.0 if args.lr is None else args.lr
+    """A tree's or a recipe's schedule, over its own length unless --epochs says otherwise.
+
+    The base is --lr, else the lr the config gives (a DeepSpeed optimizer's, detectron2's
+    BASE_LR), else 1: the values are then factors of whatever lr the optimizer has.
+    """
+    base = args.lr if args.lr is not None else spec.base if spec.base is not None else 1.0
     upe = args.updates_per_epoch
     if spec.schedule is None:
         raise UsageError(
@@ -342,7 +390,188 @@ def _spec_source(args: argparse.Namespace, spec: config.Spec, label: str) -> _So
         # Up to and with the first settled value: the curve's end is part of what it does.
         t_end = math.floor(length) + 1
     known = unit == "epoch" or upe is not None
-    return _Source(label, spec.schedule, unit, t_end, upe or 1, base, None, epochs_known=known)
+    absolute = args.lr is not None or spec.base is not None or _ignores_base(spec.schedule, t_end)
+    defaults = (
+        [] if spec.recipe is None else _recipe_defaults(spec.recipe, spec.arguments, spec.schedule, t_end)
+    )
+    return _Source(
+        label,
+        spec.schedule,
+        unit,
+        t_end,
+        upe or 1,
+        base,
+        None,
+        epochs_known=known,
+        absolute=absolute,
+        defaults=tuple(defaults),
+    )
+
+
+def _ignores_base(schedule: Schedule, t_end: float) -> bool:
+    """Whether the schedule's values are lrs of its own (torch's OneCycleLR max_lr=...), the same
+    for any base, so the plot can call them lrs; checked on the run's whole integer grid."""
+    t = np.arange(math.ceil(t_end) + 1, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        one, other = schedule(t, 1.0), schedule(t, 2.0)
+    return bool(np.array_equal(np.asarray(one), np.asarray(other), equal_nan=True))
+
+
+#: The train.py settings each of timm's schedulers reads (lengths in the order they shape it).
+_TIMM_READS = {
+    "cosine": (
+        "epochs",
+        "warmup_epochs",
+        "warmup_lr",
+        "min_lr",
+        "lr_cycle_limit",
+        "lr_cycle_mul",
+        "lr_cycle_decay",
+        "lr_k_decay",
+        "cooldown_epochs",
+    ),
+    "tanh": (
+        "epochs",
+        "warmup_epochs",
+        "warmup_lr",
+        "min_lr",
+        "lr_cycle_limit",
+        "lr_cycle_mul",
+        "lr_cycle_decay",
+        "cooldown_epochs",
+    ),
+    "poly": (
+        "epochs",
+        "warmup_epochs",
+        "warmup_lr",
+        "decay_rate",
+        "min_lr",
+        "lr_cycle_limit",
+        "lr_cycle_mul",
+        "lr_cycle_decay",
+        "lr_k_decay",
+        "cooldown_epochs",
+    ),
+    "step": ("epochs", "warmup_epochs", "warmup_lr", "decay_epochs", "decay_rate"),
+    "multistep": ("epochs", "warmup_epochs", "warmup_lr", "decay_milestones", "decay_rate"),
+    "constant": ("epochs", "warmup_epochs", "warmup_lr"),
+    "wsd": (
+        "epochs",
+        "warmup_epochs",
+        "warmup_lr",
+        "decay_epochs",
+        "lr_decay_fn",
+        "min_lr",
+        "cooldown_epochs",
+    ),
+    "rsqrt": (
+        "epochs",
+        "warmup_epochs",
+        "warmup_lr",
+        "lr_stable_timescale",
+        "decay_epochs",
+        "lr_decay_fn",
+        "min_lr",
+        "cooldown_epochs",
+    ),
+    "none": ("epochs",),
+}
+#: Defaults that leave the schedule as it would be without the setting: not worth naming.
+_NEUTRAL = {"min_lr": 0, "cooldown_epochs": 0, "lr_cycle_limit": 1, "lr_k_decay": 1.0}
+
+
+def _timm_defaults(settings: Mapping[str, Any], given: set[str]) -> list[str]:
+    """The train.py defaults that shaped the schedule, as the flags that would change them.
+
+    A default is named when the scheduler reads it, nobody gave it, and it does something: no
+    floor (``--min-lr 0``) or a single cycle is no choice anyone needs reminding of, while
+    train.py's 300 epochs and 5-epoch warmup from 1e-5 are.
+    """
+    sched = settings["sched"]
+    reads = list(_TIMM_READS.get(sched, ()))
+    if not settings["warmup_epochs"]:
+        reads = [r for r in reads if r != "warmup_lr"]
+    if settings["lr_cycle_limit"] <= 1:
+        reads = [r for r in reads if r not in ("lr_cycle_mul", "lr_cycle_decay")]
+    if settings["lr_noise"] is not None:
+        reads += ["lr_noise_pct", "lr_noise_std", "seed"]
+    named = []
+    for dest in reads:
+        value = settings[dest]
+        if dest in given or (dest in _NEUTRAL and value == _NEUTRAL[dest]):
+            continue
+        if dest == "lr_decay_fn" and value is None:
+            value = "linear" if sched == "rsqrt" else "1-sqrt"
+        if dest == "lr_stable_timescale" and value is None:
+            value = settings["warmup_epochs"]  # as timm's wsd: the warmup's length
+        shown = " ".join(map(_shown, value)) if isinstance(value, (list, tuple)) else _shown(value)
+        named.append(f"--{dest.replace('_', '-')} {shown}")
+    return named
+
+
+def _recipe_defaults(
+    recipe: registry.Recipe, arguments: Mapping[str, Any], schedule: Schedule, t_end: float
+) -> list[str]:
+    """The recipe's arguments left at defaults that shaped the curve, as ``KEY=VALUE``.
+
+    A recipe's defaults include many that do nothing in a given call (timm's noise settings
+    without noise, a cycle decay with one cycle, torch's momentum bounds for an lr curve), so
+    each is tried at other values: it is named if one of them changes the curve over the run,
+    or if no other value can be tried (a string, or a value that builds no schedule). A default
+    of None stands for an argument not used (torch's ``epochs`` beside ``total_steps``) or one
+    derived from the others, and is left out.
+    """
+    t = _probe_times(t_end)
+    drawn = np.asarray(schedule(t, 1.0), dtype=np.float64)
+    named = []
+    for name, p in recipe.parameters.items():
+        if name in arguments or p.default is inspect.Parameter.empty or p.default is None:
+            continue
+        if _shapes(recipe, {**arguments, name: p.default}, name, t, drawn):
+            named.append(f"{name}={_shown(p.default)}")
+    return named
+
+
+def _shapes(
+    recipe: registry.Recipe, arguments: dict[str, Any], name: str, t: np.ndarray, drawn: np.ndarray
+) -> bool:
+    """Whether another value of ``arguments[name]`` builds a different curve (or none can be tried)."""
+    default = arguments[name]
+    if isinstance(default, bool):
+        others: list[Any] = [not default]
+    elif isinstance(default, int):
+        others = [default + 1, default - 1]
+    elif isinstance(default, float):
+        others = [default / 2, default * 2] if default else [0.5, 1.5]
+    else:
+        return True
+    tried = False
+    for other in others:
+        try:
+            _, built = registry.resolve(recipe.qualified, {**arguments, name: other})
+            with np.errstate(all="ignore"):
+                values = np.asarray(built(t, 1.0), dtype=np.float64)
+        except (TypeError, ValueError, ArithmeticError):
+            continue  # out of the argument's range
+        tried = True
+        if not np.array_equal(values, drawn, equal_nan=True):
+            return True
+    return not tried
+
+
+def _probe_times(t_end: float) -> np.ndarray:
+    """Every integer time of the run (its first 4096) and 1025 times spread over all of it."""
+    whole = np.arange(min(math.ceil(t_end), 4096) + 1, dtype=np.float64)
+    return np.unique(np.concatenate([whole, np.linspace(0.0, t_end, 1025)]))
+
+
+def _shown(value: Any) -> str:
+    """A value as it would be typed: 1e-05, 0.1, 300, cos, [30, 60]."""
+    if isinstance(value, float):
+        return repr(value) if value != int(value) or abs(value) >= 1e16 else f"{value:g}"
+    if isinstance(value, str):
+        return value
+    return repr(value)
 
 
 def _check_lr(args: argparse.Namespace) -> None:
@@ -384,18 +613,22 @@ def _recipe_source(args: argparse.Namespace, sub: argparse.ArgumentParser, argv:
 
 
 def _source(
-    args: argparse.Namespace, sub: argparse.ArgumentParser, argv: Sequence[str], path: str | None
+    args: argparse.Namespace,
+    sub: argparse.ArgumentParser,
+    argv: Sequence[str],
+    path: str | None,
+    given: set[str],
 ) -> _Source:
     if path is not None:
         spec = _read_spec(path, args.key, args.updates_per_epoch, format=args.format)
         if spec.format == "timm":
-            return _timm_source(args, path)
+            return _timm_source(args, path, given)
         if args.arguments:
             raise UsageError(f"KEY=VALUE arguments go with --sched, not with --config {path}")
         return _spec_source(args, spec, path)
     if args.arguments or args.sched not in config.timm_names():
         return _recipe_source(args, sub, argv)
-    return _timm_source(args, args.sched)
+    return _timm_source(args, args.sched, given)
 
 
 def _sources(parser: _Parser, argv: Sequence[str]) -> tuple[argparse.Namespace, list[_Source]]:
@@ -406,25 +639,29 @@ def _sources(parser: _Parser, argv: Sequence[str]) -> tuple[argparse.Namespace, 
     _check_lr(args)
     compare = getattr(args, "compare", None) or []
     command_line = args
+    typed = _typed(sub, argv, [*vars(_flag_defaults()), "lr", "seed"])
+    given = set(typed)
     if args.config:
         data = _read_spec(args.config, args.key, None, raw=True)
         if _is_timm_file(data, args.format):
             # As timm's train.py does: the file sets the defaults, the command line wins.
             settings = _file_settings(args.config, data)
+            given |= set(settings)
             sub.set_defaults(**settings)
             args = parser.parse_args(argv)
     sources = []
     # `plot --compare a.yaml b.yaml` draws the two files; the command line's own schedule joins
     # them only when it is given (--config, or schedule flags), not timm's defaults unasked.
     if args.config or not compare or args.arguments or _schedule_flags_given(sub, argv):
-        sources.append(_source(args, sub, argv, args.config))
+        sources.append(_source(args, sub, argv, args.config, given))
     for path in compare:
         data = _read_spec(path, args.key, None, raw=True)
         if _is_timm_file(data, args.format):
             # A compared file over the command line alone, never over --config's file: each
             # curve is what its own file says, whichever files are drawn next to it.
-            merged = argparse.Namespace(**{**vars(command_line), **_file_settings(path, data)})
-            sources.append(_timm_source(merged, path))
+            settings = _file_settings(path, data)
+            merged = argparse.Namespace(**{**vars(command_line), **settings})
+            sources.append(_timm_source(merged, path, typed | set(settings)))
         else:
             spec = _read_spec(path, args.key, args.updates_per_epoch, format=args.format)
             sources.append(_spec_source(args, spec, path))
@@ -447,18 +684,26 @@ def _schedule_flags_given(
     """The timm schedule flags ``argv`` sets (but the excluded), as typed.
 
     Those excluded by default are shared by every compared curve (a schedule tree takes its
-    length from --epochs), so they make no curve of their own. Parsed again with a marker for
-    every default: a flag typed with its default value counts, and so does an abbreviation.
+    length from --epochs), so they make no curve of their own.
+    """
+    dests = [dest for dest in vars(_flag_defaults()) if dest not in exclude]
+    return sorted("--" + dest.replace("_", "-") for dest in _typed(sub, argv, dests))
+
+
+def _typed(sub: argparse.ArgumentParser, argv: Sequence[str], dests: Sequence[str]) -> set[str]:
+    """Which of the settings ``dests`` the command line sets.
+
+    Parsed again with a marker for every default: a flag typed with its default value counts,
+    and so does an abbreviation.
     """
     unset = object()
-    dests = {dest for dest in vars(_flag_defaults()) if dest not in exclude}
     saved = {dest: sub.get_default(dest) for dest in dests}
     sub.set_defaults(**dict.fromkeys(dests, unset))
     try:
         parsed = vars(sub.parse_args(argv[1:]))
     finally:
         sub.set_defaults(**saved)
-    return sorted("--" + dest.replace("_", "-") for dest in dests if parsed[dest] is not unset)
+    return {dest for dest in dests if parsed[dest] is not unset}
 
 
 def _flag_defaults() -> argparse.Namespace:
@@ -499,22 +744,25 @@ def _plot(args: argparse.Namespace, sources: list[_Source]) -> None:
             + (f"unknown image format '.{suffix}'" if suffix else "no file extension")
             + "; give a .png, .svg or .pdf path"
         )
-    curves: Schedule | dict[str, Schedule] = (
-        first.schedule if len(sources) == 1 else {s.label: s.schedule for s in sources}
-    )
-    ylabel = "learning rate" if args.lr is not None else "lr (relative to the base)"
-    title = args.title or (first.label if len(sources) == 1 else "schedules compared")
+    curves: Schedule | dict[str, Schedule]
+    if len(sources) == 1:
+        curves, base = first.schedule, first.base
+    else:
+        # Each file's curve on its own base (its lr), not on the first one's.
+        curves = {_legend(s, sources): Rebase(s.schedule, base=s.base) for s in sources}
+        base = 1.0
     try:
         plot(
             curves,
             t_end=t_end,
-            base=first.base,
+            base=base,
             updates_per_epoch=first.updates_per_epoch,
             unit=first.unit,
             log=args.log,
-            title=title,
-            ylabel=ylabel,
-            marks=_marks(sources, t_end),
+            title=_title(args, sources),
+            subtitle=_subtitle(sources),
+            ylabel=_ylabel(sources),
+            marks="auto",
             path=args.output,
         )
     except OSError as error:  # no such folder, no permission
@@ -522,28 +770,42 @@ def _plot(args: argparse.Namespace, sources: list[_Source]) -> None:
     print(args.output)
 
 
-def _marks(sources: list[_Source], t_end: float) -> dict[float, str]:
-    """Every curve's phase boundaries, with a label only where it has room to be read.
+def _title(args: argparse.Namespace, sources: list[_Source]) -> str:
+    return args.title or (sources[0].label if len(sources) == 1 else "schedules compared")
 
-    Compared schedules often mark the same phase a few epochs apart (two warmups): their
-    labels, drawn above the frame, would print over each other. The dashed lines all stay.
-    """
-    from lrkit.plot import auto_marks
 
-    found: dict[float, str] = {}
-    for source in sources:
-        for t, label in auto_marks(source.schedule, t_end=t_end).items():
-            found.setdefault(t, label)
-    # A small-font character is about 1% of the 7-inch figure's axis: two labels overlap when
-    # their centres are closer than half their lengths together, plus a character of space.
-    char = 0.011 * t_end
-    last_t, last_len = -math.inf, 0
-    for t in sorted(found):
-        if t - last_t < ((last_len + len(found[t])) / 2 + 1) * char:
-            found[t] = ""
-        else:
-            last_t, last_len = t, len(found[t])
-    return dict(sorted(found.items()))
+def _ylabel(sources: list[_Source]) -> str:
+    """lrs where every curve is one; factors of the base where none is."""
+    if any(s.absolute for s in sources):
+        return "learning rate"
+    return "lr (relative to the base)"
+
+
+def _legend(source: _Source, sources: list[_Source]) -> str:
+    """A curve's legend entry; one of factors among lrs says so (its base is 1)."""
+    if source.absolute or not any(s.absolute for s in sources):
+        return source.label
+    return f"{source.label} (relative: no lr given)"
+
+
+def _subtitle(sources: list[_Source], width: int = 96, most_lines: int = 3) -> str | None:
+    """The defaults that shaped the curves, wrapped; None when every setting was given."""
+    import textwrap
+
+    parts = [
+        (f"{source.label}: " if len(sources) > 1 else "") + source.defaults_text
+        for source in sources
+        if source.defaults_text is not None
+    ]
+    if not parts:
+        return None
+    lines = textwrap.wrap("; ".join(parts), width, break_on_hyphens=False)
+    if len(lines) > most_lines:
+        lines = [
+            *lines[: most_lines - 1],
+            textwrap.shorten(" ".join(lines[most_lines - 1 :]), width - 20) + " (all: lrkit describe)",
+        ]
+    return "\n".join(lines)
 
 
 def _samples(source: _Source, per_update: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -596,7 +858,10 @@ def _terminal_plot(sources: list[_Source], t_end: float, args: argparse.Namespac
         positive = y[y > 0]
         if positive.size:
             low, high = min(low, float(positive.min())), max(high, float(positive.max()))
-    for t in _marks(sources, t_end):
+    from lrkit.plot import auto_marks
+
+    marks = {t for source in sources for t in auto_marks(source.schedule, t_end=t_end)}
+    for t in sorted(marks):
         # Phase boundaries as in the file plots; the marks are in the schedule's unit, x in epochs.
         plt.vline(t / (sources[0].updates_per_epoch if sources[0].unit == "update" else 1))
     if args.log:
@@ -607,12 +872,15 @@ def _terminal_plot(sources: list[_Source], t_end: float, args: argparse.Namespac
             decades = [10.0**k for k in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)]
             plt.yticks(decades, [f"{d:g}" for d in decades])
     plt.xlabel(sources[0].clock)
-    plt.ylabel("learning rate" if args.lr is not None else "lr (relative)")
-    plt.title(args.title or (sources[0].label if len(sources) == 1 else "schedules compared"))
+    plt.ylabel(_ylabel(sources))
+    plt.title(_title(args, sources))
     canvas = plt.build()
     if plain:
         canvas = re.sub(r"\x1b\[[0-9;]*m", "", canvas)  # escape codes are noise in a file or a pipe
     print(canvas)
+    subtitle = _subtitle(sources)
+    if subtitle is not None:
+        print(subtitle)
 
 
 #: The most rows ``lrkit table`` writes: rows are streamed, so memory is not the bound, but a
@@ -723,6 +991,8 @@ def _describe(source: _Source) -> list[str]:
         # Drawn over its own length: say where it settles, and that its settled value is shown.
         total = f"{settles:g} {at}s, where its value settles (shown through {at} {source.t_end - 1:g})"
     lines.append(f"length: {total}; values for a base lr of {source.base:g}")
+    if source.defaults_text is not None:
+        lines.append(source.defaults_text)
     if not len(values):
         return lines
     marks = auto_marks(source.schedule, t_end=source.t_end)

@@ -837,7 +837,7 @@ _FLAGS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
             nargs="+",
             default=None,
             metavar="pct, pct",
-            help="learning rate noise on/off epoch percentages",
+            help="learning rate noise on/off epoch percentages (default: no noise)",
         ),
     ),
     (
@@ -862,8 +862,18 @@ _FLAGS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--patience-epochs",), dict(type=int, default=10, metavar="N", help="patience epochs for Plateau LR")),
     (("--cooldown-epochs",), dict(type=int, default=0, metavar="N", help="epochs to cooldown LR at min_lr")),
     (("--sched-on-updates",), dict(action="store_true", default=False, help="apply the schedule per update")),
-    (("--lr-decay-fn",), dict(type=str, default=None, help="decay function of the wsd / rsqrt schedules")),
-    (("--lr-stable-timescale",), dict(type=float, default=None, help="rsqrt timescale in epochs")),
+    (
+        ("--lr-decay-fn",),
+        dict(
+            type=str,
+            default=None,
+            help="decay function of the wsd / rsqrt schedules (default: 1-sqrt for wsd, linear for rsqrt)",
+        ),
+    ),
+    (
+        ("--lr-stable-timescale",),
+        dict(type=float, default=None, help="rsqrt timescale in epochs (default: the warmup's length)"),
+    ),
 ]
 
 

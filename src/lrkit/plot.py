@@ -64,6 +64,7 @@ def plot(
     unit: Literal["epoch", "update"] = "epoch",
     log: bool = False,
     title: str | None = None,
+    subtitle: str | None = None,
     ylabel: str = "learning rate",
     marks: Literal["auto"] | Mapping[float, str] | Iterable[float] | None = None,
     steps: bool = True,
@@ -87,9 +88,13 @@ def plot(
         unit: what the schedules' ``t`` counts, ``"epoch"`` or ``"update"``.
         log: a logarithmic y axis.
         title: the axes' title.
+        subtitle: a smaller line under the title (what the picture assumes: defaults, the
+            base); ``title`` may be None.
         ylabel: the y axis label.
         marks: dashed vertical lines: ``"auto"`` for :func:`auto_marks` of every curve, a
-            mapping ``{t: label}``, or plain times; labels go above the frame.
+            mapping ``{t: label}``, or plain times; labels go above the frame. With several
+            curves, an automatic mark of one curve only is drawn, and labelled, in that
+            curve's colour; one that several curves share is grey.
         steps: draw each value held until the next update, as the optimizer sees it; False
             joins the samples with straight lines.
         ax: axes to draw on; a new figure when None.
@@ -122,26 +127,18 @@ def plot(
     fig = ax.figure.figure  # the root figure, also when ax sits in a subfigure
 
     peak = 0.0
+    colours: dict[str | None, str] = {}
     for label, schedule in curves.items():
         y = np.asarray(schedule(t, base), dtype=np.float64)
         peak = max(peak, float(np.nanmax(np.abs(y), initial=0.0)))
         if steps:
             # Closing the last step at t_end makes the final update's value visible.
-            ax.plot(np.append(t, t_end), np.append(y, y[-1]), drawstyle="steps-post", label=label)
+            (line,) = ax.plot(np.append(t, t_end), np.append(y, y[-1]), drawstyle="steps-post", label=label)
         else:
-            ax.plot(t, y, label=label)
+            (line,) = ax.plot(t, y, label=label)
+        colours[label] = line.get_color()
 
-    for x in found:
-        ax.axvline(x, color="0.45", linestyle="--", linewidth=0.9, zorder=1.5)
-    labelled = {x: label for x, label in found.items() if label}
-    top = None
-    if labelled:
-        # Labels above the frame, as ticks of a top axis, never cover a curve and push the
-        # title up to make room for themselves.
-        top = ax.secondary_xaxis("top")
-        top.set_xticks(list(labelled), labels=list(labelled.values()))
-        top.tick_params(labelsize="small", labelcolor="0.3", color="0.45")
-
+    top = _draw_marks(ax, found, colours)
     ax.set_xlim(0, t_end)
     if updates_per_epoch == 1:
         ax.set_xlabel(unit)
@@ -155,8 +152,7 @@ def plot(
     else:
         _scaled_ylabel(ax, ylabel, peak)
     ax.grid(True, alpha=0.3)
-    if title is not None:
-        ax.set_title(title)
+    _titles(ax, title, subtitle)
     if isinstance(schedules, Mapping):
         ax.legend(fontsize="small")
 
@@ -165,6 +161,52 @@ def plot(
     if path is not None:
         fig.savefig(path, dpi=150)
     return fig
+
+
+#: A mark: its time, its label ("" for none) and the curve it belongs to (None: every curve's).
+Mark = tuple[float, str, "str | None"]
+
+
+def _draw_marks(ax: Axes, found: list[Mark], colours: Mapping[str | None, str]) -> Axes | None:
+    """Dashed lines at the marks, their labels as ticks of a top axis (returned), by colour."""
+    shared = "0.45"
+    for x, _, curve in found:
+        ax.axvline(x, color=colours.get(curve, shared), linestyle="--", linewidth=0.9, zorder=1.5)
+    labelled = [(x, label, curve) for x, label, curve in found if label]
+    if not labelled:
+        return None
+    # Labels above the frame, as ticks of a top axis, never cover a curve and push the title
+    # up to make room for themselves.
+    top = ax.secondary_xaxis("top")
+    top.set_xticks([x for x, _, _ in labelled], labels=[label for _, label, _ in labelled])
+    top.tick_params(labelsize="small", labelcolor="0.3", color=shared)
+    for tick, (_, _, curve) in zip(top.xaxis.get_major_ticks(), labelled, strict=True):
+        if curve is not None:
+            tick.label2.set_color(colours[curve])
+            tick.tick2line.set_color(colours[curve])
+    return top
+
+
+def _titles(ax: Axes, title: str | None, subtitle: str | None) -> None:
+    """The title, and under it a smaller grey subtitle; both above any mark labels."""
+    if subtitle is None:
+        if title is not None:
+            ax.set_title(title)
+        return
+    # The subtitle is the axes' title, so constrained layout keeps it clear of the mark labels;
+    # the title sits on top of it and, as a child of the axes, is made room for too.
+    ax.set_title(subtitle, fontsize="small", color="0.35")
+    if title is not None:
+        ax.annotate(
+            title,
+            xy=(0.5, 1.0),
+            xycoords=ax.title,
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize="large",
+        )
 
 
 def _stagger(fig: Figure, top: Axes) -> None:
@@ -216,22 +258,28 @@ def _resolve_marks(
     marks: Literal["auto"] | Mapping[float, str] | Iterable[float] | None,
     curves: Mapping[str | None, Schedule],
     t_end: float,
-) -> dict[float, str]:
+) -> list[Mark]:
+    """The marks to draw, in time order, each with the curve it belongs to (None: all)."""
     if marks is None:
-        return {}
+        return []
     if isinstance(marks, str):
         if marks != "auto":
             raise ValueError(f"marks must be 'auto', a mapping, times or None; got {marks!r}")
-        found: dict[float, str] = {}
-        for schedule in curves.values():
+        owners: dict[tuple[float, str], list[str | None]] = {}
+        for key, schedule in curves.items():
             for t, label in auto_marks(schedule, t_end).items():
-                found.setdefault(t, label)
-        return dict(sorted(found.items()))
+                owners.setdefault((t, label), []).append(key)
+        # A mark of some curves only says whose it is (by colour); one they all share, whose
+        # it is goes without saying.
+        found = [(t, label, None if len(keys) > 1 else keys[0]) for (t, label), keys in owners.items()]
+        if len(curves) == 1:
+            found = [(t, label, None) for t, label, _ in found]
+        return sorted(found, key=lambda mark: mark[0])
     if isinstance(marks, Mapping):
         given = {v.real(f"marks key {t!r}", t): str(label) for t, label in marks.items()}
     else:
         given = {v.real(f"marks[{i}]", t): "" for i, t in enumerate(marks)}
-    return dict(sorted(given.items()))
+    return [(t, label, None) for t, label in sorted(given.items())]
 
 
 def _scaled_ylabel(ax: Axes, ylabel: str, peak: float) -> None:
