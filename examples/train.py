@@ -312,9 +312,19 @@ def evaluate(model: nn.Module, data: TensorDataset) -> float:
     return 100.0 * (model(images).argmax(dim=1) == labels).float().mean().item()
 
 
-def run_find_lr(model: nn.Module, args: argparse.Namespace, data: TensorDataset) -> float:
-    """The LR range test on a fresh optimizer; returns its suggestion (or ``args.lr``)."""
-    optimizer = make_optimizer(model, args)
+def run_find_lr(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    args: argparse.Namespace,
+    data: TensorDataset,
+) -> float:
+    """The LR range test on the run's own optimizer; the run then starts at its suggestion.
+
+    find_lr puts the model and the optimizer back as they were; ``apply`` makes the suggestion
+    the base of the scheduler already built (its warmup's slope included), so nothing is built
+    twice. Returns the lr the run trains at.
+    """
     result = find_lr(
         model,
         optimizer,
@@ -333,7 +343,7 @@ def run_find_lr(model: nn.Module, args: argparse.Namespace, data: TensorDataset)
         print(f"find_lr: too few points for a suggestion; training with --lr {args.lr}")
         return args.lr
     print(f"find_lr: suggested lr {result.suggestion:.4g} (steepest descent of the smoothed loss)")
-    return result.suggestion
+    return result.apply(optimizer if scheduler is None else scheduler)
 
 
 def plot_history(history: dict[str, Any], path: Path) -> None:
@@ -377,11 +387,11 @@ def main(argv: list[str] | None = None) -> float:
     torch.manual_seed(args.seed)
     model = make_model()
 
-    if args.find_lr:
-        args.lr = run_find_lr(model, args, train_data)  # find_lr leaves the model as it was
     optimizer = make_optimizer(model, args)
     updates_per_epoch = len(train_loader(train_data, args, 0))
     scheduler, num_epochs = lrkit.config.from_args(args, optimizer, updates_per_epoch)
+    if args.find_lr:
+        args.lr = run_find_lr(model, optimizer, scheduler, args, train_data)
 
     start_epoch = 0
     history: dict[str, Any] = {

@@ -95,6 +95,20 @@ def test_capturable_fills_the_tensors_the_groups_hold_lr_and_betas():
     assert sched.get_last_values("beta1") == [beta1.item()]
 
 
+def test_new_base_lrs_reach_the_capturable_driver_s_tensors():
+    p = [torch.nn.Parameter(torch.zeros(2))]
+    eager_opt, opt = adam(p), adam(p)
+    eager = Scheduler(eager_opt, lr=LR, unit="update")
+    sched = Scheduler(opt, lr=LR, unit="update", capturable=True)
+    for driver in (eager, sched):
+        driver.base_lrs = [0.05]
+        for _ in range(7):
+            driver.step()
+    lr = opt.param_groups[0]["lr"].item()
+    assert lr == eager_opt.param_groups[0]["lr"].item()
+    assert lr == torch.tensor(LR(7, 0.05), dtype=torch.float32).item()
+
+
 def test_checkpoints_cross_between_capturable_and_eager_drivers():
     opt = torch.optim.SGD(groups(2), lr=torch.tensor(0.01, dtype=torch.float64))
     sched = Scheduler(opt, lr=LR, unit="update", capturable=True)

@@ -136,6 +136,12 @@ def test_find_lr_then_train_reaches_90_percent(tmp_path):
     # timm's cosine warmup hands over to the curve, already past its peak: below base, not far.
     assert 0.8 * history["base_lr"] < max(history["lr"]) <= history["base_lr"]
     assert final_accuracy(result.stdout) >= 90.0
+    # The sweep ran on the run's own optimizer, under its scheduler, and result.apply made the
+    # suggestion that scheduler's base: the run is the one built at the suggestion from the start.
+    straight = run("--lr", repr(history["base_lr"]), "--output", str(tmp_path / "straight"))
+    built = json.loads((tmp_path / "straight" / "history.json").read_text())
+    assert history["lr"] == built["lr"] and history["loss"] == built["loss"]
+    assert final_accuracy(result.stdout) == final_accuracy(straight.stdout)
 
 
 # -- kills aimed at the moment of saving ---------------------------------------------------------

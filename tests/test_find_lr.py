@@ -592,3 +592,452 @@ def test_repr_is_short():
     assert repr(result) == (
         "LRFinderResult(mode='exp', steps=3, diverged=True, lrs=0.001..0.1, suggestion=0.01)"
     )
+
+
+# -- batches of every kind --------------------------------------------------------------------------
+
+
+class Classifier(torch.nn.Module):
+    """The blobs MLP behind keyword and extra positional inputs, as real models take them."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = mlp()
+
+    def forward(self, features, scale=None):
+        return self.net(features if scale is None else features * scale)
+
+
+def same_sweeps(a, b):
+    assert a.lrs == b.lrs and a.raw_losses == b.raw_losses and a.losses == b.losses
+
+
+def test_a_step_fn_equals_the_loss_fn_it_computes_and_positional_calls_still_work():
+    x, y = blobs()
+    loss_fn = torch.nn.functional.cross_entropy
+    results = []
+    for call in (
+        lambda m, o: find_lr(m, o, loss_fn, batches(x, y), 1e-4, 0.1, 20, progress=False),
+        lambda m, o: find_lr(
+            m,
+            o,
+            loss_fn=loss_fn,
+            loader=batches(x, y),
+            start_lr=1e-4,
+            end_lr=0.1,
+            num_iter=20,
+            progress=False,
+        ),
+        lambda m, o: find_lr(
+            m,
+            o,
+            loader=batches(x, y),
+            step_fn=lambda net, b: loss_fn(net(b[0]), b[1]),
+            start_lr=1e-4,
+            end_lr=0.1,
+            num_iter=20,
+            progress=False,
+        ),
+    ):
+        model = mlp()
+        results.append(call(model, two_group_sgd(model)))
+    same_sweeps(results[0], results[1])
+    same_sweeps(results[0], results[2])
+    assert len(results[0].lrs) == 20
+
+
+def test_tuples_of_any_length_are_inputs_then_targets():
+    x, y = blobs()
+    scale = torch.full((len(x), 1), 0.5)
+    loss_fn = torch.nn.functional.cross_entropy
+    triples = [(x[i : i + 16], scale[i : i + 16], y[i : i + 16]) for i in range(0, len(x), 16)]
+    model = Classifier()
+    got = find_lr(model, two_group_sgd(model.net), loss_fn, triples, num_iter=15, progress=False)
+    model = Classifier()
+    expected = find_lr(
+        model,
+        two_group_sgd(model.net),
+        loader=triples,
+        step_fn=lambda m, b: loss_fn(m(b[0], b[1]), b[2]),
+        num_iter=15,
+        progress=False,
+    )
+    same_sweeps(got, expected)
+
+
+def test_mapping_batches_with_a_loss_fn_take_their_targets_from_labels():
+    x, y = blobs()
+    loss_fn = torch.nn.functional.cross_entropy
+    dicts = [{"features": features, "labels": labels} for features, labels in batches(x, y)]
+    model = Classifier()
+    got = find_lr(model, two_group_sgd(model.net), loss_fn, dicts, num_iter=15, progress=False)
+    model = Classifier()
+    expected = find_lr(model, two_group_sgd(model.net), loss_fn, batches(x, y), num_iter=15, progress=False)
+    same_sweeps(got, expected)
+    singular = [{"features": b["features"], "label": b["labels"]} for b in dicts]
+    model = Classifier()
+    same_sweeps(
+        find_lr(model, two_group_sgd(model.net), loss_fn, singular, num_iter=15, progress=False), expected
+    )
+
+
+def tiny_bert():
+    """A transformers classifier built from a config: random weights, nothing downloaded."""
+    transformers = pytest.importorskip("transformers")
+    config = transformers.BertConfig(
+        vocab_size=50,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=16,
+        num_labels=3,
+        hidden_dropout_prob=0.0,  # the losses then depend on the weights alone
+        attention_probs_dropout_prob=0.0,
+    )
+    torch.manual_seed(0)
+    return transformers.BertForSequenceClassification(config)
+
+
+def token_batches(n=4, size=8, length=10):
+    g = torch.Generator().manual_seed(1)
+    out = []
+    for _ in range(n):
+        ids = torch.randint(1, 50, (size, length), generator=g)
+        # The label is read off the first token, so there is something to learn.
+        out.append({"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": ids[:, 0] % 3})
+    return out
+
+
+def test_a_transformers_model_computes_its_own_loss_from_dict_batches():
+    model = tiny_bert()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    loader = token_batches()
+    model.train()
+    with torch.no_grad():
+        first = model(**loader[0]).loss.item()
+    before = snapshot(model, optimizer)
+    result = find_lr(model, optimizer, loader=loader, start_lr=1e-5, end_lr=1.0, num_iter=24, progress=False)
+    assert result.raw_losses[0] == pytest.approx(first, rel=1e-6)
+    assert len(result.lrs) >= 3 and result.suggestion is not None
+    assert_restored(before, model, optimizer)
+    # The same sweep written as a step function of the user's own.
+    model = tiny_bert()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    again = find_lr(
+        model,
+        optimizer,
+        loader=loader,
+        step_fn=lambda m, batch: m(**batch).loss,
+        start_lr=1e-5,
+        end_lr=1.0,
+        num_iter=24,
+        progress=False,
+    )
+    same_sweeps(result, again)
+
+
+def test_a_step_fn_for_a_model_with_two_heads():
+    x, y = blobs()
+
+    class TwoHeads(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.body = torch.nn.Linear(4, 16)
+            self.classes = torch.nn.Linear(16, 3)
+            self.norm = torch.nn.Linear(16, 1)
+
+        def forward(self, features):
+            h = torch.relu(self.body(features))
+            return self.classes(h), self.norm(h)
+
+    def step_fn(model, batch):
+        features, labels = batch
+        logits, norm = model(features)
+        return (
+            torch.nn.functional.cross_entropy(logits, labels)
+            + (norm.squeeze(1) - features.norm(dim=1)).pow(2).mean()
+        )
+
+    model = TwoHeads()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    with torch.no_grad():
+        first = step_fn(model, batches(x, y)[0]).item()
+    result = find_lr(model, optimizer, loader=batches(x, y), step_fn=step_fn, num_iter=20, progress=False)
+    assert result.raw_losses[0] == pytest.approx(first, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(step_fn=lambda m, b: m(b[0]).sum()), "not both"),
+        (dict(loss_fn=None, step_fn=3), "step_fn must be callable"),
+        (dict(loss_fn=None), "no loss_fn was given"),
+        (dict(loader=[(torch.zeros(2, 4),)]), "step_fn"),
+        (dict(loader=[{"features": torch.zeros(2, 4)}]), "without 'labels'"),
+        (dict(loader=[torch.zeros(2, 4)]), "step_fn"),
+        (dict(loss_fn=None, step_fn=lambda m, b: 1.0), "tensor"),
+        (dict(loss_fn=None, step_fn=lambda m, b: m(b[0])), "scalar"),
+    ],
+)
+def test_a_batch_that_gives_no_loss_says_what_to_give(kwargs, message):
+    x, y = blobs(n=32)
+    model = Classifier()
+    optimizer = two_group_sgd(model.net)
+    before = snapshot(model, optimizer)
+    arguments = dict(
+        loss_fn=torch.nn.functional.cross_entropy, loader=batches(x, y), num_iter=5, progress=False
+    )
+    with pytest.raises(TypeError, match=message):
+        find_lr(model, optimizer, **{**arguments, **kwargs})
+    assert_restored(before, model, optimizer)
+
+
+def test_a_model_output_without_a_loss_is_refused_naming_the_ways_out():
+    model = tiny_bert()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    unlabelled = [{k: v for k, v in b.items() if k != "labels"} for b in token_batches()]
+    with pytest.raises(
+        TypeError, match=r"model\(\*\*batch\) returned a SequenceClassifierOutput without a loss"
+    ):
+        find_lr(model, optimizer, loader=unlabelled, num_iter=5, progress=False)
+
+
+def test_the_loader_is_required():
+    model = mlp()
+    with pytest.raises(TypeError, match="loader is required"):
+        find_lr(model, two_group_sgd(model), torch.nn.functional.cross_entropy)
+
+
+# -- applying the suggestion ------------------------------------------------------------------------
+
+
+def swept(num_iter=40):
+    x, y = blobs()
+    model = mlp()
+    optimizer = two_group_sgd(model)
+    result = find_lr(
+        model, optimizer, torch.nn.functional.cross_entropy, batches(x, y), 1e-4, 10, num_iter, progress=False
+    )
+    assert result.suggestion is not None
+    return result, optimizer
+
+
+def test_apply_to_an_lrkit_scheduler_runs_as_one_built_at_the_suggestion():
+    import warnings
+
+    import lrkit
+    from lrkit.torch import DriverConflictWarning, Scheduler
+
+    x, y = blobs()
+    model = mlp()
+    optimizer = two_group_sgd(model)
+    schedule = lrkit.warmup(lrkit.cosine(t_initial=10), warmup_t=2, warmup_lr_init=1e-3)
+    scheduler = Scheduler(optimizer, lr=schedule)
+    result = find_lr(
+        model, optimizer, torch.nn.functional.cross_entropy, batches(x, y), 1e-4, 10, 40, progress=False
+    )
+    lr = result.suggestion
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DriverConflictWarning)  # the sweep's own driver is gone
+        assert result.apply(scheduler) == lr
+        assert scheduler.base_lrs == pytest.approx([lr, lr / 10], rel=1e-15)
+        assert scheduler.base_lrs[0] == lr  # to the bit
+        reference = Scheduler(two_group_sgd(mlp(), lr=lr), lr=schedule)
+        for epoch in range(12):
+            if epoch:
+                scheduler.step(epoch)
+                reference.step(epoch)
+            assert [g["lr"] for g in optimizer.param_groups] == pytest.approx(
+                reference.get_last_lr(), rel=1e-14
+            )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5),
+        lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5),
+        lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1 / (e + 1)),
+    ],
+    ids=["StepLR", "CosineAnnealingLR", "LambdaLR"],
+)
+def test_apply_to_a_torch_scheduler_runs_as_one_built_at_the_suggestion(make):
+    result, optimizer = swept()
+    scheduler = make(optimizer)
+    lr = result.apply(scheduler)
+    reference_optimizer = two_group_sgd(mlp(), lr=lr)
+    reference = make(reference_optimizer)
+    for _ in range(6):
+        assert [g["lr"] for g in optimizer.param_groups] == pytest.approx(
+            [g["lr"] for g in reference_optimizer.param_groups], rel=1e-12
+        )
+        assert scheduler.get_last_lr() == pytest.approx(reference.get_last_lr(), rel=1e-12)
+        optimizer.step()
+        reference_optimizer.step()
+        scheduler.step()
+        reference.step()
+
+
+def test_apply_to_an_optimizer_and_to_the_plateau_drivers():
+    from lrkit.torch import Plateau
+
+    result, optimizer = swept()
+    lr = result.apply(optimizer)
+    assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([lr, lr / 10], rel=1e-15)
+    assert optimizer.param_groups[0]["lr"] == lr
+    for make in (
+        lambda opt: Plateau(opt, factor=0.5, patience=0),
+        lambda opt: torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0),
+    ):
+        optimizer = two_group_sgd(mlp())
+        plateau = make(optimizer)
+        result.apply(plateau)
+        assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([lr, lr / 10], rel=1e-15)
+        for _ in range(3):
+            plateau.step(1.0)
+        # The metric never improved: halved at each step after the first.
+        assert optimizer.param_groups[0]["lr"] < lr
+        assert optimizer.param_groups[0]["lr"] / optimizer.param_groups[1]["lr"] == pytest.approx(
+            10, rel=1e-12
+        )
+
+
+def test_apply_a_lr_of_ones_own_choosing():
+    result, optimizer = swept()
+    assert result.apply(optimizer, lr=result.suggestion / 10) == result.suggestion / 10
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(result.suggestion / 10, rel=1e-15)
+    with pytest.raises(ValueError, match="lr"):
+        result.apply(optimizer, lr=0.0)
+
+
+def test_apply_refuses_schedules_whose_lrs_are_their_own():
+    import lrkit
+    from lrkit.torch import Scheduler
+
+    result, optimizer = swept()
+    one_cycle = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=[0.1, 0.01], total_steps=10)
+    with pytest.raises(TypeError, match="max_lr="):
+        result.apply(one_cycle)
+    optimizer = two_group_sgd(mlp())
+    scheduler = Scheduler(optimizer, lr=lrkit.rebase(lrkit.cosine(t_initial=10), base=0.1))
+    before = [g["lr"] for g in optimizer.param_groups]
+    with pytest.raises(TypeError, match="lrs of its own"):
+        result.apply(scheduler)
+    assert [g["lr"] for g in optimizer.param_groups] == before
+    with pytest.raises(TypeError, match="scheduler or an optimizer"):
+        result.apply(object())
+
+
+def test_apply_without_a_suggestion_asks_for_an_lr():
+    result = LRFinderResult((1e-3, 1e-2), (2.0, 1.0), (2.0, 1.0), "exp", True)
+    model = mlp()
+    with pytest.raises(ValueError, match="give lr="):
+        result.apply(two_group_sgd(model))
+
+
+@pytest.mark.parametrize(
+    "make, stepped",
+    [
+        (
+            lambda opt: __import__("lrkit.timm").timm.CosineLRScheduler(
+                opt, t_initial=10, warmup_t=3, warmup_lr_init=1e-4, lr_min=1e-5
+            ),
+            "epoch",
+        ),
+        (
+            lambda opt: __import__("lrkit.timm").timm.StepLRScheduler(opt, decay_t=2, decay_rate=0.5),
+            "epoch",
+        ),
+        (
+            lambda opt: __import__("lrkit.timm").timm.CosineLRScheduler(
+                opt, t_initial=40, warmup_t=6, warmup_lr_init=1e-4, t_in_epochs=False
+            ),
+            "update",
+        ),
+        (
+            lambda opt: __import__("lrkit.timm").timm.PlateauLRScheduler(
+                opt, decay_rate=0.5, patience_t=0, warmup_t=2, warmup_lr_init=1e-4, mode="min"
+            ),
+            "epoch",
+        ),
+        (
+            lambda opt: __import__("lrkit.timm").timm.PlateauLRScheduler(
+                opt, decay_rate=0.5, patience_t=0, mode="min"
+            ),
+            "epoch",
+        ),
+    ],
+    ids=["cosine-warmup", "step", "cosine-per-update", "plateau-warmup", "plateau"],
+)
+def test_apply_to_a_timm_twin_runs_as_one_built_at_the_suggestion(make, stepped):
+    """timm derives its warmup's slope from the bases: a twin applied to ramps to the new ones."""
+    result, optimizer = swept()
+    scheduler = make(optimizer)
+    lr = result.apply(scheduler)
+    reference_optimizer = two_group_sgd(mlp(), lr=lr)
+    reference = make(reference_optimizer)
+    for t in range(8):
+        if t:
+            for driver in (scheduler, reference):
+                driver.step(t, 1.0) if stepped == "epoch" else driver.step_update(t)
+        lrs = [g["lr"] for g in optimizer.param_groups]
+        assert lrs == pytest.approx([g["lr"] for g in reference_optimizer.param_groups], rel=1e-12), t
+    assert scheduler.base_values == pytest.approx(reference.base_values, rel=1e-15)
+    assert scheduler.base_values[0] == lr
+
+
+def test_apply_mid_run_keeps_the_time_and_the_plateau_s_levels():
+    from lrkit.torch import Plateau
+
+    result, optimizer = swept()
+    plateau = Plateau(optimizer, factor=0.5, patience=0)
+    for _ in range(3):
+        plateau.step(1.0)  # never better: two halvings after the first step
+    level = optimizer.param_groups[0]["lr"] / plateau.base_lrs[0]
+    lr = result.apply(plateau)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(lr * level, rel=1e-12)
+    assert plateau.base_lrs[0] == pytest.approx(lr, rel=1e-15)
+
+
+def test_apply_to_a_capturable_scheduler_fills_its_lr_tensors():
+    import lrkit
+    from lrkit.torch import Scheduler
+
+    result, _ = swept()
+    model = mlp()
+    optimizer = torch.optim.SGD(model.parameters(), lr=torch.tensor(0.1), momentum=0.9)
+    tensor = optimizer.param_groups[0]["lr"]
+    scheduler = Scheduler(optimizer, lr=lrkit.cosine(t_initial=10), capturable=True)
+    lr = result.apply(scheduler)
+    assert optimizer.param_groups[0]["lr"] is tensor
+    assert float(tensor) == pytest.approx(lr, rel=1e-6)
+    scheduler.step()
+    assert float(tensor) == pytest.approx(lr * lrkit.cosine(t_initial=10)(1, 1.0), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda opt: __import__("lrkit").create("torch:CosineAnnealingLR", opt, T_max=6),
+        lambda opt: __import__("lrkit").create("torch:StepLR", opt, step_size=2),
+        # YOLOv5's: the bias group warms up from an lr of its own, the others from 0.
+        lambda opt: __import__("lrkit.yolo").yolo.scheduler(
+            opt, epochs=6, batches_per_epoch=5, bias_group=1, min_warmup_iters=10
+        ),
+    ],
+    ids=["create-CosineAnnealingLR", "create-StepLR", "yolov5"],
+)
+def test_apply_to_lrkit_s_other_drivers(make):
+    result, optimizer = swept()
+    scheduler = make(optimizer)
+    lr = result.apply(scheduler)
+    reference_optimizer = two_group_sgd(mlp(), lr=lr)
+    reference = make(reference_optimizer)
+    for _ in range(12):
+        assert [g["lr"] for g in optimizer.param_groups] == pytest.approx(
+            [g["lr"] for g in reference_optimizer.param_groups], rel=1e-12
+        )
+        scheduler.step()
+        reference.step()

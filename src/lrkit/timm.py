@@ -64,7 +64,7 @@ from lrkit.schedule import Schedule
 from lrkit.shapes import Constant
 from lrkit.torch import Scheduler as _Driver
 from lrkit.torch.plateau import Plateau
-from lrkit.torch.scheduler import Rescheduled, _changed_settings, _refuse_unwritable, _writable
+from lrkit.torch.scheduler import Rescheduled, _changed_settings, _refuse_unwritable, _writable, rebasing
 from lrkit.torch.scheduler import _time as _time_arg
 
 __all__ = [
@@ -423,6 +423,44 @@ class Scheduler(_Driver, metaclass=abc.ABCMeta):
         if len(values) != len(self.base_values):
             raise ValueError(f"base_lrs: got {len(values)} values for {len(self.base_values)} param groups")
         self.base_values = [v.real(f"base_lrs[{i}]", b, minimum=0.0) for i, b in enumerate(values)]
+
+    def _rebase_lr(self, lr: float) -> None:
+        """Make ``lr`` group 0's base value (the others keeping their ratio), as if built on it.
+
+        timm derives more than the values from its bases (the warmup's slope): those are derived
+        again, and the values at the current time written, so the run goes on as one built on
+        the new lrs would (:meth:`lrkit.torch.LRFinderResult.apply`).
+        """
+        if self.param_group_field != "lr":
+            raise TypeError(f"{type(self).__name__} drives {self.param_group_field!r}, not the lr")
+        scale = rebasing(self, lr, float(self.base_values[0]))
+        kept = dict(self.__dict__)
+        groups = self.optimizer.param_groups
+        initial = self._initial_param_group_field
+        before = [(group.get(initial), group.get("lr")) for group in groups]
+        try:
+            self.base_values = [scale(b) for b in self.base_values]
+            for group in groups:
+                if group.get(initial) is not None:
+                    group[initial] = scale(group[initial])
+            self._rebased(scale)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(kept)
+            for group, (base, value) in zip(groups, before, strict=True):
+                if base is not None:
+                    group[initial] = base
+                _write_field(group, "lr", value)
+            raise
+
+    def _rebased(self, scale: Callable[[float], float]) -> None:
+        """After the bases moved: what timm derives from them, and the values now."""
+        if hasattr(self, "warmup_steps"):
+            self.warmup_steps = self._warmup_steps()
+        on_epoch = self.t_in_epochs
+        values = self._get_values(self._t, on_epoch=on_epoch)
+        if values is not None:
+            self.update_groups(self._add_noise(values, self._t))
 
     def get_lr(self) -> list[float]:
         """The lr a step at the current time writes (noise and ``lr_scale`` included), written nowhere."""
@@ -1036,6 +1074,21 @@ class PlateauLRScheduler(Scheduler):
 
     def step_update(self, num_updates: float, metric: float | None = None) -> None:
         return None
+
+    def _rebased(self, scale: Callable[[float], float]) -> None:
+        # In the warmup the ramp to the new bases; past it, the levels the plateau reached (the
+        # groups' own lrs, and those from before the last noise) scale alike.
+        self.warmup_steps = self._warmup_steps()
+        self.lr_scheduler.base_lrs = [scale(b) for b in self.lr_scheduler.base_lrs]
+        groups = self.optimizer.param_groups
+        if self.warmup_t and self._t <= self.warmup_t:
+            Scheduler.update_groups(self, [self.warmup_lr_init + self._t * s for s in self.warmup_steps])
+        else:
+            for group in groups:
+                _write_field(group, "lr", scale(group["lr"]))
+            if self.restore_lr is not None:
+                self.restore_lr = [scale(lr) for lr in self.restore_lr]
+        self._last["lr"] = [float(group["lr"]) for group in groups]
 
     def _apply_noise(self, epoch: float) -> None:
         """Noise every group's lr, keeping the lrs before it in ``restore_lr`` (timm's method)."""

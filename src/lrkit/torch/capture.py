@@ -106,6 +106,9 @@ class _Captured:
                 )
         object.__setattr__(self, "_captured_plans", plans)
 
+    def _bases_moved(self) -> None:
+        self._prepare_captured()  # base_lrs set: the tensors of the bases are made again
+
     # -- time -----------------------------------------------------------------------------------
 
     @property

@@ -14,7 +14,7 @@ import copy
 import dataclasses
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,7 +23,7 @@ import torch
 from lrkit import checks as v
 from lrkit.schedule import Schedule
 from lrkit.shapes import exponential, linear
-from lrkit.torch.scheduler import Scheduler
+from lrkit.torch.scheduler import Scheduler, rebasing
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -43,7 +43,8 @@ class LRFinderResult:
             at it (to the last bits the driver's arithmetic may round; times the group's
             ``lr_scale`` if it has one).
         losses: the smoothed, bias-corrected loss at each update (see :func:`find_lr`).
-        raw_losses: the loss of each batch as ``loss_fn`` returned it.
+        raw_losses: the loss of each batch as ``loss_fn`` (or ``step_fn``, or the model)
+            returned it.
         mode: ``"exp"`` or ``"linear"``, the sweep that produced them.
         diverged: True when the sweep stopped early, on a smoothed loss above
             ``diverge_threshold`` times the best one or on a non-finite loss.
@@ -161,6 +162,42 @@ class LRFinderResult:
             fig.savefig(path, dpi=150)
         return fig
 
+    def apply(self, target: Any, lr: float | None = None) -> float:
+        """Train at the suggestion: make it group 0's base lr in ``target``, now.
+
+        ``target`` is what holds the lr the run starts from:
+
+        - an lrkit driver (:class:`lrkit.torch.Scheduler`, a timm or YOLOv5 twin): its
+          ``base_lrs`` are set and the values at its current time written at once;
+        - a :class:`lrkit.torch.Plateau` or a torch scheduler whose lrs scale from
+          ``base_lrs`` (``StepLR``, ``CosineAnnealingLR``, ``LambdaLR``, ``ReduceLROnPlateau``,
+          ...): its bases, the groups' ``initial_lr`` and their current lr are scaled;
+        - an optimizer with no scheduler yet: each group's lr (and ``initial_lr``, if set).
+
+        Every other group keeps its ratio to group 0, as during the sweep. A schedule whose lrs
+        do not scale from the base (torch's ``OneCycleLR(max_lr=...)``, ``CyclicLR``, an lrkit
+        :func:`lrkit.rebase`) is refused with ``TypeError``: build it from the suggestion
+        instead (``max_lr=result.suggestion``).
+
+        Args:
+            target: the scheduler (or optimizer) of the run about to start.
+            lr: the lr to apply instead of :attr:`suggestion` (``result.suggestion / 10``, a
+                more careful choice some prefer), > 0.
+
+        Returns:
+            The lr applied to group 0.
+        """
+        if lr is None:
+            if self.suggestion is None:
+                raise ValueError(
+                    f"no suggestion to apply: the sweep recorded {len(self.lrs)} points, fewer than 3; "
+                    "give lr= or sweep again with a larger num_iter"
+                )
+            lr = self.suggestion
+        lr = v.real("lr", lr, minimum=0.0, strict_minimum=True)
+        _apply_lr(target, lr)
+        return lr
+
     def __repr__(self) -> str:
         suggestion = self.suggestion
         shown = "None" if suggestion is None else f"{suggestion:.4g}"
@@ -174,8 +211,8 @@ class LRFinderResult:
 def find_lr(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
-    loss_fn: Callable[[Any, Any], torch.Tensor],
-    loader: Iterable[Any],
+    loss_fn: Callable[[Any, Any], torch.Tensor] | None = None,
+    loader: Iterable[Any] | None = None,
     start_lr: float = 1e-7,
     end_lr: float = 10,
     num_iter: int = 100,
@@ -183,19 +220,35 @@ def find_lr(
     smooth: float = 0.05,
     diverge_threshold: float = 5,
     progress: bool = True,
+    *,
+    step_fn: Callable[[torch.nn.Module, Any], torch.Tensor] | None = None,
 ) -> LRFinderResult:
     """Run an LR range test on ``model`` and restore it and ``optimizer`` afterwards.
 
-    Step ``i`` (``0 <= i < num_iter``) takes one batch ``(inputs, targets)`` from ``loader``
-    (starting the loader over when it runs out), computes ``loss_fn(model(inputs), targets)``,
-    backpropagates and calls ``optimizer.step()`` at the lr
+    Step ``i`` (``0 <= i < num_iter``) takes one batch from ``loader`` (starting the loader
+    over when it runs out), computes its loss, backpropagates and calls ``optimizer.step()``
+    at the lr
 
     - ``"exp"``: ``start_lr * (end_lr / start_lr) ** (i / (num_iter - 1))``, i.e.
       ``lrkit.exponential(gamma=(end_lr / start_lr) ** (1 / (num_iter - 1)))``;
     - ``"linear"``: ``start_lr + (end_lr - start_lr) * i / (num_iter - 1)``, i.e.
       ``lrkit.linear(t_initial=num_iter - 1, ...)``;
 
-    so the first step runs at ``start_lr`` and the last at ``end_lr``. That lr is param group
+    so the first step runs at ``start_lr`` and the last at ``end_lr``. The loss of a batch is
+
+    - ``step_fn(model, batch)``, when given: any model, any batch (several losses summed, a
+      model called with extra arguments, ...); ``loss_fn`` is then not given;
+    - for a tuple or list ``(*inputs, targets)`` of any length >= 2:
+      ``loss_fn(model(*inputs), targets)``; a ``(inputs, targets)`` pair is the usual case;
+    - for a mapping (transformers' ``{"input_ids": ..., "labels": ...}``): without
+      ``loss_fn``, the loss the model computes itself, ``model(**batch).loss`` (or
+      ``["loss"]``); with it, ``loss_fn(model(**inputs), batch["labels"])``, ``inputs`` being
+      the other keys (``"label"`` serves as well);
+    - without ``loss_fn``, for a batch of another kind (a tensor, an object of the user's
+      own): the loss ``model(batch)`` returns, a scalar tensor or an output with a ``loss``.
+
+    The range test needs one scalar tensor per batch, to backpropagate; a batch that gives none
+    is a ``TypeError`` saying which of the above to use. That lr is param group
     0's; every other group moves by the same factor, keeping its ratio to group 0 (bases read
     as lrkit and timm read them: ``initial_lr`` when the group has it, else ``lr``), and a
     group's ``lr_scale`` multiplies on top, as :class:`lrkit.torch.Scheduler` does.
@@ -224,10 +277,12 @@ def find_lr(
     Args:
         model: the module to train; put into train mode for the sweep.
         optimizer: an optimizer over (some of) ``model``'s parameters.
-        loss_fn: ``loss_fn(outputs, targets)`` returning a scalar tensor.
-        loader: an iterable of ``(inputs, targets)`` batches on the model's device, iterable
-            again when exhausted (a ``DataLoader`` or a list) if it holds fewer than
-            ``num_iter`` batches.
+        loss_fn: ``loss_fn(outputs, targets)`` returning a scalar tensor; None (the default)
+            for a model that computes its own loss, or with ``step_fn``.
+        loader: an iterable of batches on the model's device (tuples, lists, mappings, or
+            anything ``step_fn`` takes), iterable again when exhausted (a ``DataLoader`` or a
+            list) if it holds fewer than ``num_iter`` batches. Required; a keyword or the
+            fourth positional argument.
         start_lr: the first lr, > 0.
         end_lr: the last lr, > ``start_lr``.
         num_iter: the most updates to take, >= 2.
@@ -236,11 +291,14 @@ def find_lr(
         diverge_threshold: stop when the smoothed loss exceeds this multiple of the best,
             > 1; ``math.inf`` stops on non-finite losses only.
         progress: show a tqdm progress bar (when tqdm is installed).
+        step_fn: ``step_fn(model, batch)`` returning the batch's loss as a scalar tensor;
+            find_lr still zeroes the gradients, backpropagates and steps the optimizer.
 
     Returns:
         An :class:`LRFinderResult` with ``lrs``, ``losses`` (smoothed), ``raw_losses``,
         ``suggestion`` (the lr of steepest descent of the smoothed loss in ``log(lr)``, ends
-        skipped: :attr:`LRFinderResult.suggestion_index` says exactly) and ``plot()``.
+        skipped: :attr:`LRFinderResult.suggestion_index` says exactly), ``plot()`` and
+        ``apply(scheduler)``, which makes the suggestion the run's base lr.
 
     >>> import torch
     >>> from lrkit.torch import find_lr
@@ -263,10 +321,19 @@ def find_lr(
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not hasattr(optimizer, "param_groups") or not hasattr(optimizer, "state_dict"):
         raise TypeError(f"optimizer must be a torch optimizer, got {type(optimizer).__name__}")
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable, got {loss_fn!r}")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable (or None), got {loss_fn!r}")
+    if step_fn is not None:
+        if not callable(step_fn):
+            raise TypeError(f"step_fn must be callable as step_fn(model, batch) -> loss, got {step_fn!r}")
+        if loss_fn is not None:
+            raise TypeError(
+                "give loss_fn or step_fn, not both: step_fn(model, batch) computes the loss itself"
+            )
+    if loader is None:
+        raise TypeError("loader is required: an iterable of batches (a DataLoader, a list)")
     if not isinstance(loader, Iterable):
-        raise TypeError(f"loader must be an iterable of (inputs, targets) batches, got {loader!r}")
+        raise TypeError(f"loader must be an iterable of batches, got {loader!r}")
     start_lr = v.real("start_lr", start_lr, minimum=0.0, strict_minimum=True)
     end_lr = v.real("end_lr", end_lr)
     if end_lr <= start_lr:
@@ -311,9 +378,11 @@ def find_lr(
         for i in range(num_iter):
             if i:
                 scheduler.step_update(i)
-            inputs, targets = _unpack(next(batches))
+            batch = next(batches)
             optimizer.zero_grad()
-            loss = loss_fn(model(inputs), targets)
+            loss = _scalar_loss(
+                step_fn(model, batch) if step_fn is not None else _loss(model, batch, loss_fn), step_fn
+            )
             value = float(loss.detach())
             if not math.isfinite(value):
                 diverged = True
@@ -370,11 +439,76 @@ def _cycle(loader: Iterable[Any]) -> Iterator[Any]:
             )
 
 
-def _unpack(batch: Any) -> tuple[Any, Any]:
-    """``(inputs, targets)`` from a batch, or a ``TypeError`` saying what a batch must be."""
-    if isinstance(batch, (str, bytes)) or not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        raise TypeError(f"loader must yield (inputs, targets) pairs, got a {type(batch).__name__}")
-    return batch[0], batch[1]
+def _loss(model: torch.nn.Module, batch: Any, loss_fn: Callable[[Any, Any], torch.Tensor] | None) -> Any:
+    """The loss of one batch, by the rules :func:`find_lr` states."""
+    if isinstance(batch, Mapping):
+        if loss_fn is None:
+            return _own_loss(model(**batch), "model(**batch)")
+        key = next((k for k in ("labels", "label") if k in batch), None)
+        if key is None:
+            raise TypeError(
+                f"loader yields mappings without 'labels' (keys {sorted(map(str, batch))}), so loss_fn "
+                "has no targets: add them, leave loss_fn out for a model that computes its own loss, "
+                "or give step_fn(model, batch) -> loss"
+            )
+        inputs = {k: value for k, value in batch.items() if k != key}
+        return loss_fn(model(**inputs), batch[key])
+    if isinstance(batch, (tuple, list)) and not isinstance(batch, (str, bytes)):
+        if loss_fn is None:
+            # A model is seldom called with its targets: say what to give instead of letting
+            # forward() fail on an argument too many.
+            raise TypeError(
+                f"loader yields {type(batch).__name__}s (inputs, targets), and no loss_fn was given: "
+                "give loss_fn(outputs, targets), or step_fn(model, batch) -> loss for a model that "
+                "computes its own"
+            )
+        if len(batch) < 2:
+            raise TypeError(
+                f"loader yields {type(batch).__name__}s of {len(batch)} item, with no targets for loss_fn: "
+                "give step_fn(model, batch) -> loss (e.g. loss_fn(model(x), x) for an autoencoder)"
+            )
+        return loss_fn(model(*batch[:-1]), batch[-1])
+    if loss_fn is None:
+        return _own_loss(model(batch), "model(batch)")
+    raise TypeError(
+        f"loader yields {type(batch).__name__} batches, not (inputs, targets) tuples or mappings: "
+        "give step_fn(model, batch) -> loss to say how a batch becomes a loss"
+    )
+
+
+def _own_loss(outputs: Any, call: str) -> Any:
+    """The loss a model returned: a scalar tensor, or an output holding one as ``loss``."""
+    if isinstance(outputs, torch.Tensor) and outputs.numel() == 1:
+        return outputs
+    loss = getattr(outputs, "loss", None)
+    if loss is None and isinstance(outputs, Mapping):
+        loss = outputs.get("loss")
+    if loss is None:
+        shown = (
+            f"a tensor of shape {tuple(outputs.shape)}"
+            if isinstance(outputs, torch.Tensor)
+            else (f"a {type(outputs).__name__} without a loss")
+        )
+        raise TypeError(
+            f"{call} returned {shown}, and no loss_fn was given: give loss_fn(outputs, targets), "
+            "put the labels in the batch (a transformers model then computes its loss), or give "
+            "step_fn(model, batch) -> loss"
+        )
+    return loss
+
+
+def _scalar_loss(loss: Any, step_fn: Any) -> torch.Tensor:
+    """``loss`` if it is one number in a tensor, which backpropagation needs; else TypeError."""
+    source = "step_fn" if step_fn is not None else "the loss"
+    if not isinstance(loss, torch.Tensor):
+        raise TypeError(
+            f"{source} must return the loss as a tensor (to backpropagate), got {type(loss).__name__}"
+        )
+    if loss.numel() != 1:
+        raise TypeError(
+            f"{source} must be a scalar tensor, got shape {tuple(loss.shape)}: reduce it (.mean())"
+        )
+    return loss
 
 
 def _progress_bar(total: int) -> Any:
@@ -413,3 +547,53 @@ def _restore_optimizer(
             else:
                 original[key] = value
         optimizer.param_groups[index] = original
+
+
+def _apply_lr(target: Any, lr: float) -> None:
+    """Make ``lr`` group 0's base lr in ``target``, every other group keeping its ratio to it."""
+    if hasattr(target, "_rebase_lr"):  # lrkit's drivers, which know what they derive from their bases
+        target._rebase_lr(lr)
+        return
+    if isinstance(target, (torch.optim.lr_scheduler.OneCycleLR, torch.optim.lr_scheduler.CyclicLR)):
+        raise TypeError(
+            f"{type(target).__name__} sets lrs of its own (max_lr, base_lr), not from the optimizer's: "
+            f"build it with max_lr={lr:.4g} instead"
+        )
+    if isinstance(target, torch.optim.Optimizer):
+        groups = target.param_groups
+        scale = rebasing(target, lr, float(groups[0].get("initial_lr", groups[0]["lr"])))
+        for group in groups:
+            _scale_entry(group, "lr", scale)
+            _scale_entry(group, "initial_lr", scale)
+        return
+    optimizer = getattr(target, "optimizer", None)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"target must be a scheduler or an optimizer, got {type(target).__name__}; give the "
+            "scheduler the run will step (or its optimizer, before a scheduler is built)"
+        )
+    # torch's schedulers and timm's own: the bases under torch's or timm's name.
+    name = next((n for n in ("base_lrs", "base_values") if isinstance(getattr(target, n, None), list)), None)
+    groups = optimizer.param_groups
+    base = float(getattr(target, name)[0]) if name else float(groups[0].get("initial_lr", groups[0]["lr"]))
+    scale = rebasing(target, lr, base)
+    if name is not None:
+        setattr(target, name, [scale(b) for b in getattr(target, name)])
+    for group in groups:
+        _scale_entry(group, "lr", scale)
+        _scale_entry(group, "initial_lr", scale)
+    last = getattr(target, "_last_lr", None)
+    if isinstance(last, list):
+        target._last_lr = [float(group["lr"]) for group in groups]
+
+
+def _scale_entry(group: dict[str, Any], key: str, scale: Callable[[float], float]) -> None:
+    """``group[key]`` as ``scale`` moves it; a tensor in place, so a compiled step still sees it."""
+    value = group.get(key)
+    if value is None:
+        return
+    if isinstance(value, torch.Tensor):
+        with torch.no_grad():
+            value.fill_(scale(value.item()))
+    else:
+        group[key] = scale(value)

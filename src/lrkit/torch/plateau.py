@@ -37,6 +37,7 @@ from lrkit.torch.scheduler import (
     _watch,
     _writable,
     _write,
+    rebasing,
 )
 
 __all__ = ["GroupCountError", "Plateau"]
@@ -459,6 +460,37 @@ class Plateau(ReduceLROnPlateau):
                 added.append(group)
             self.levels.append(self._scaled(group, base) if self._levels_scaled else base)
         return added
+
+    def _rebase_lr(self, lr: float) -> None:
+        """Make ``lr`` group 0's base lr (the others keeping their ratio to it) and write the lr
+        of the current epoch: the levels reached so far are scaled alike, so the run goes on as
+        if built on those lrs (:meth:`lrkit.torch.LRFinderResult.apply`). ``min_lr`` stays the
+        floor it was.
+        """
+        scale = rebasing(self, lr, float(self.base_lrs[0]))
+        kept = _snapshot(self)
+        initial = [group.get("initial_lr") for group in self.optimizer.param_groups]
+        try:
+            self.base_lrs = [scale(base) for base in self.base_lrs]
+            floors = self._min_lrs_for(len(self.levels))
+            self.levels = [max(scale(level), floor) for level, floor in zip(self.levels, floors, strict=True)]
+            for group in self.optimizer.param_groups:
+                if group.get("initial_lr") is not None:
+                    group["initial_lr"] = scale(group["initial_lr"])
+            if self._owns_lr:
+                self._write_epoch(self.epoch)
+            else:
+                # The groups hold the lr, as in torch: scaled there, then read back as levels.
+                groups = self.optimizer.param_groups
+                writes = [(g, max(scale(g["lr"]), floor)) for g, floor in zip(groups, floors, strict=True)]
+                _write_all(writes, self._last_lr)
+                self._record()
+        except BaseException:
+            _restore(self, kept)
+            for group, value in zip(self.optimizer.param_groups, initial, strict=True):
+                if value is not None:
+                    group["initial_lr"] = value
+            raise
 
     def _record(self) -> None:
         """What the groups hold after a step, as torch's ``_last_lr`` (tensors copied)."""

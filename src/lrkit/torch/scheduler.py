@@ -769,6 +769,33 @@ class Scheduler(LRScheduler):
         for group, base in zip(self.optimizer.param_groups, bases, strict=True):
             group[field.initial_key] = base
         field.prepare(self.optimizer.param_groups)
+        self._bases_moved()
+
+    def _bases_moved(self) -> None:
+        """A hook for what a driver derives from its bases (a capturable one's tensors of them)."""
+
+    def _rebase_lr(self, lr: float) -> None:
+        """Make ``lr`` group 0's base lr (the others keeping their ratio to it), and write the
+        values at the current time.
+
+        The run goes on as if the driver had been built on those lrs: what
+        :meth:`lrkit.torch.LRFinderResult.apply` does with a suggestion. A schedule whose lrs
+        are its own (a :func:`lrkit.rebase`) would not move, and is refused with ``TypeError``.
+        """
+        schedule = self._field("lr").schedules[0]
+        if _lrs_of_its_own(schedule, float(self._t)):
+            raise TypeError(
+                f"{type(self).__name__}'s lr schedule gives lrs of its own, whatever the base "
+                f"({schedule!r}): build it with the suggestion as its peak instead"
+            )
+        before = self.base_lrs
+        scale = rebasing(self, lr, before[0])
+        self.base_lrs = [scale(base) for base in before]
+        try:
+            self._apply(self._t)
+        except BaseException:
+            self.base_lrs = before
+            raise
 
     @property
     def _last_lr(self) -> list[float]:
@@ -979,6 +1006,32 @@ def _read_state(state: Mapping[str, Any]) -> tuple[float, float, dict[str, dict[
         ]
         fields[name] = read
     return ticks, t, fields
+
+
+def rebasing(driver: Any, lr: float, base: float) -> Callable[[float], float]:
+    """How a value derived from a base moves when that base (group 0's) becomes ``lr``.
+
+    ``x -> lr * (x / base)``: the ratio to group 0 is kept, and group 0's own base becomes
+    ``lr`` to the bit (``x * (lr / base)`` would miss it by a rounding).
+    """
+    if not (math.isfinite(base) and base > 0):
+        raise ValueError(
+            f"{type(driver).__name__}'s base lr of param group 0 is {base!r}: the new lr scales every "
+            "group from it, which needs one > 0"
+        )
+    return lambda x: lr * (float(x) / base)
+
+
+def _lrs_of_its_own(schedule: Schedule, t: float) -> bool:
+    """Whether ``schedule`` gives the same values for any base (a rebase), over the run ahead."""
+    import numpy as np
+
+    end = schedule.length or 0.0
+    times = np.unique(np.concatenate([np.linspace(0.0, max(end, t, 1.0) + 1.0, 257), [t]]))
+    with np.errstate(all="ignore"):
+        one = np.asarray(schedule(times, 1.0), dtype=np.float64)
+        two = np.asarray(schedule(times, 2.0), dtype=np.float64)
+    return bool(np.array_equal(one, two, equal_nan=True))
 
 
 def _time_checked(name: str, value: Any, minimum: int = 0) -> float:
