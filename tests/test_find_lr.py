@@ -824,6 +824,15 @@ def swept(num_iter=40):
     return result, optimizer
 
 
+def applied(make):
+    """A sweep's suggestion applied to ``make(optimizer)``, and the same built at it from the start."""
+    result, optimizer = swept()
+    scheduler = make(optimizer)
+    lr = result.apply(scheduler)
+    reference_optimizer = two_group_sgd(mlp(), lr=lr)
+    return lr, optimizer, scheduler, reference_optimizer, make(reference_optimizer)
+
+
 def test_apply_to_an_lrkit_scheduler_runs_as_one_built_at_the_suggestion():
     import warnings
 
@@ -852,32 +861,6 @@ def test_apply_to_an_lrkit_scheduler_runs_as_one_built_at_the_suggestion():
             assert [g["lr"] for g in optimizer.param_groups] == pytest.approx(
                 reference.get_last_lr(), rel=1e-14
             )
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5),
-        lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5),
-        lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1 / (e + 1)),
-    ],
-    ids=["StepLR", "CosineAnnealingLR", "LambdaLR"],
-)
-def test_apply_to_a_torch_scheduler_runs_as_one_built_at_the_suggestion(make):
-    result, optimizer = swept()
-    scheduler = make(optimizer)
-    lr = result.apply(scheduler)
-    reference_optimizer = two_group_sgd(mlp(), lr=lr)
-    reference = make(reference_optimizer)
-    for _ in range(6):
-        assert [g["lr"] for g in optimizer.param_groups] == pytest.approx(
-            [g["lr"] for g in reference_optimizer.param_groups], rel=1e-12
-        )
-        assert scheduler.get_last_lr() == pytest.approx(reference.get_last_lr(), rel=1e-12)
-        optimizer.step()
-        reference_optimizer.step()
-        scheduler.step()
-        reference.step()
 
 
 def test_apply_to_an_optimizer_and_to_the_plateau_drivers():
@@ -973,11 +956,7 @@ def test_apply_without_a_suggestion_asks_for_an_lr():
 )
 def test_apply_to_a_timm_twin_runs_as_one_built_at_the_suggestion(make, stepped):
     """timm derives its warmup's slope from the bases: a twin applied to ramps to the new ones."""
-    result, optimizer = swept()
-    scheduler = make(optimizer)
-    lr = result.apply(scheduler)
-    reference_optimizer = two_group_sgd(mlp(), lr=lr)
-    reference = make(reference_optimizer)
+    lr, optimizer, scheduler, reference_optimizer, reference = applied(make)
     for t in range(8):
         if t:
             for driver in (scheduler, reference):
@@ -1020,6 +999,9 @@ def test_apply_to_a_capturable_scheduler_fills_its_lr_tensors():
 @pytest.mark.parametrize(
     "make",
     [
+        lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5),
+        lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5),
+        lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1 / (e + 1)),
         lambda opt: __import__("lrkit").create("torch:CosineAnnealingLR", opt, T_max=6),
         lambda opt: __import__("lrkit").create("torch:StepLR", opt, step_size=2),
         # YOLOv5's: the bias group warms up from an lr of its own, the others from 0.
@@ -1027,17 +1009,17 @@ def test_apply_to_a_capturable_scheduler_fills_its_lr_tensors():
             opt, epochs=6, batches_per_epoch=5, bias_group=1, min_warmup_iters=10
         ),
     ],
-    ids=["create-CosineAnnealingLR", "create-StepLR", "yolov5"],
+    ids=["StepLR", "CosineAnnealingLR", "LambdaLR", "create-CosineAnnealingLR", "create-StepLR", "yolov5"],
 )
-def test_apply_to_lrkit_s_other_drivers(make):
-    result, optimizer = swept()
-    scheduler = make(optimizer)
-    lr = result.apply(scheduler)
-    reference_optimizer = two_group_sgd(mlp(), lr=lr)
-    reference = make(reference_optimizer)
+def test_apply_to_a_scheduler_runs_as_one_built_at_the_suggestion(make):
+    """torch's schedulers and lrkit's other drivers, stepped as torch steps them."""
+    _, optimizer, scheduler, reference_optimizer, reference = applied(make)
     for _ in range(12):
         assert [g["lr"] for g in optimizer.param_groups] == pytest.approx(
             [g["lr"] for g in reference_optimizer.param_groups], rel=1e-12
         )
+        assert scheduler.get_last_lr() == pytest.approx(reference.get_last_lr(), rel=1e-12)
+        optimizer.step()
+        reference_optimizer.step()
         scheduler.step()
         reference.step()

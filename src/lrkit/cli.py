@@ -417,63 +417,19 @@ def _ignores_base(schedule: Schedule, t_end: float) -> bool:
     return bool(np.array_equal(np.asarray(one), np.asarray(other), equal_nan=True))
 
 
-#: The train.py settings each of timm's schedulers reads (lengths in the order they shape it).
+# The train.py settings each of timm's schedulers reads, in the order they shape it.
+_RUN = ("epochs", "warmup_epochs", "warmup_lr")
+_CYCLES = ("min_lr", "lr_cycle_limit", "lr_cycle_mul", "lr_cycle_decay")
+_WSD = ("decay_epochs", "lr_decay_fn", "min_lr", "cooldown_epochs")
 _TIMM_READS = {
-    "cosine": (
-        "epochs",
-        "warmup_epochs",
-        "warmup_lr",
-        "min_lr",
-        "lr_cycle_limit",
-        "lr_cycle_mul",
-        "lr_cycle_decay",
-        "lr_k_decay",
-        "cooldown_epochs",
-    ),
-    "tanh": (
-        "epochs",
-        "warmup_epochs",
-        "warmup_lr",
-        "min_lr",
-        "lr_cycle_limit",
-        "lr_cycle_mul",
-        "lr_cycle_decay",
-        "cooldown_epochs",
-    ),
-    "poly": (
-        "epochs",
-        "warmup_epochs",
-        "warmup_lr",
-        "decay_rate",
-        "min_lr",
-        "lr_cycle_limit",
-        "lr_cycle_mul",
-        "lr_cycle_decay",
-        "lr_k_decay",
-        "cooldown_epochs",
-    ),
-    "step": ("epochs", "warmup_epochs", "warmup_lr", "decay_epochs", "decay_rate"),
-    "multistep": ("epochs", "warmup_epochs", "warmup_lr", "decay_milestones", "decay_rate"),
-    "constant": ("epochs", "warmup_epochs", "warmup_lr"),
-    "wsd": (
-        "epochs",
-        "warmup_epochs",
-        "warmup_lr",
-        "decay_epochs",
-        "lr_decay_fn",
-        "min_lr",
-        "cooldown_epochs",
-    ),
-    "rsqrt": (
-        "epochs",
-        "warmup_epochs",
-        "warmup_lr",
-        "lr_stable_timescale",
-        "decay_epochs",
-        "lr_decay_fn",
-        "min_lr",
-        "cooldown_epochs",
-    ),
+    "cosine": (*_RUN, *_CYCLES, "lr_k_decay", "cooldown_epochs"),
+    "tanh": (*_RUN, *_CYCLES, "cooldown_epochs"),
+    "poly": (*_RUN, "decay_rate", *_CYCLES, "lr_k_decay", "cooldown_epochs"),
+    "step": (*_RUN, "decay_epochs", "decay_rate"),
+    "multistep": (*_RUN, "decay_milestones", "decay_rate"),
+    "constant": _RUN,
+    "wsd": (*_RUN, *_WSD),
+    "rsqrt": (*_RUN, "lr_stable_timescale", *_WSD),
     "none": ("epochs",),
 }
 #: Defaults that leave the schedule as it would be without the setting: not worth naming.
