@@ -49,10 +49,19 @@ SLOW_MODULES = frozenset(
 )
 
 
+# Modules whose module-scoped fixtures run a training, the distributed ranks or read the whole
+# docs site: `make test` spreads the suite over the cores (pytest-xdist, --dist loadgroup), and
+# each of these stays on one worker, so its fixture runs once rather than once per worker.
+ONE_WORKER_MODULES = frozenset({"test_distributed", "test_docs_site", "test_example", "test_seeds"})
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.path.stem in SLOW_MODULES:  # doctest items have a path, not a module
+        stem = item.path.stem  # doctest items have a path, not a module
+        if stem in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+        if stem in ONE_WORKER_MODULES:
+            item.add_marker(pytest.mark.xdist_group(stem))
 
 
 # CI judges a submission by one run: there, explore the same examples every time; elsewhere,

@@ -464,11 +464,18 @@ def test_terminal_plot_log_ticks_are_powers_of_ten(capsys):
 
 @needs_plotext
 @needs_yaml
-def test_terminal_compare_has_a_legend(capsys, tmp_path):
-    a = write_yaml(tmp_path / "a.yaml", {"format": "timm", "sched": "cosine", "epochs": 30})
-    b = write_yaml(tmp_path / "b.yaml", {"format": "timm", "sched": "step", "epochs": 30, "decay_epochs": 10})
-    out = ok(capsys, "plot", "--compare", str(a), str(b))
-    assert str(a) in out and str(b) in out and "\x1b" not in out
+def test_terminal_compare_has_a_legend(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # names as typed; the legend has room for short ones
+    write_yaml(tmp_path / "a.yaml", {"format": "timm", "sched": "cosine", "epochs": 30})
+    write_yaml(tmp_path / "b.yaml", {"format": "timm", "sched": "step", "epochs": 30, "decay_epochs": 10})
+    out = ok(capsys, "plot", "--compare", "a.yaml", "b.yaml")
+    canvas, _, below = out.partition("\na.yaml: train.py defaults")
+    assert "a.yaml" in canvas and "b.yaml" in canvas and "\x1b" not in out
+    # Under the canvas, every default of both, however long (a terminal has the room).
+    assert " ".join(below.split()) == (
+        ": --warmup-epochs 5 --warmup-lr 1e-05; b.yaml: train.py defaults: --warmup-epochs 5 "
+        "--warmup-lr 1e-05 --decay-rate 0.1"
+    )
 
 
 # -- config files ---------------------------------------------------------------------------------

@@ -744,8 +744,12 @@ def _legend(source: _Source, sources: list[_Source]) -> str:
     return f"{source.label} (relative: no lr given)"
 
 
-def _subtitle(sources: list[_Source], width: int = 96, most_lines: int = 3) -> str | None:
-    """The defaults that shaped the curves, wrapped; None when every setting was given."""
+def _subtitle(sources: list[_Source], width: int = 96, most_lines: int | None = 3) -> str | None:
+    """The defaults that shaped the curves, wrapped; None when every setting was given.
+
+    A picture has room for ``most_lines`` lines (the rest is cut, pointing to ``describe``);
+    the terminal, ``most_lines=None``, for all of them.
+    """
     import textwrap
 
     parts = [
@@ -756,7 +760,7 @@ def _subtitle(sources: list[_Source], width: int = 96, most_lines: int = 3) -> s
     if not parts:
         return None
     lines = textwrap.wrap("; ".join(parts), width, break_on_hyphens=False)
-    if len(lines) > most_lines:
+    if most_lines is not None and len(lines) > most_lines:
         lines = [
             *lines[: most_lines - 1],
             textwrap.shorten(" ".join(lines[most_lines - 1 :]), width - 20) + " (all: lrkit describe)",
@@ -834,7 +838,7 @@ def _terminal_plot(sources: list[_Source], t_end: float, args: argparse.Namespac
     if plain:
         canvas = re.sub(r"\x1b\[[0-9;]*m", "", canvas)  # escape codes are noise in a file or a pipe
     print(canvas)
-    subtitle = _subtitle(sources)
+    subtitle = _subtitle(sources, width=80, most_lines=None)
     if subtitle is not None:
         print(subtitle)
 
