@@ -259,6 +259,7 @@ def test_compare_epochs_alone_is_the_shared_run_length(tmp_path):
     assert [(s.label, s.t_end) for s in sources] == [(str(tree), 30), (str(a), 30)]
 
 
+@needs_matplotlib  # the picture is checked for before it is drawn
 @needs_yaml
 def test_compared_curves_each_run_on_their_own_lr(tmp_path, monkeypatch):
     """b.yaml's lr is 0.05: its curve peaks there, not at a.yaml's 0.1, and the axis says lrs."""
@@ -278,6 +279,7 @@ def test_compared_curves_each_run_on_their_own_lr(tmp_path, monkeypatch):
     assert drawn["marks"] == "auto"  # each curve's own marks, in its colour (see test_plot)
 
 
+@needs_matplotlib  # the picture is checked for before it is drawn
 @needs_yaml
 def test_compared_factors_are_labelled_as_factors(tmp_path, monkeypatch):
     a = write_yaml(tmp_path / "a.yaml", {"format": "timm", "sched": "cosine", "epochs": 30})
@@ -296,6 +298,7 @@ def test_compared_factors_are_labelled_as_factors(tmp_path, monkeypatch):
     assert drawn["ylabel"] == "learning rate" and list(drawn["schedules"]) == [str(a), str(b)]
 
 
+@needs_matplotlib  # the picture is checked for before it is drawn
 def test_a_schedule_of_its_own_lrs_is_drawn_as_lrs(monkeypatch, tmp_path):
     drawn = _drawn(
         monkeypatch, "plot", "--sched", "torch:OneCycleLR", "max_lr=0.1", "total_steps=100", "-o", "x.png"
@@ -344,6 +347,7 @@ TIMM_STEP_DEFAULTS = (
 )
 
 
+@needs_matplotlib  # the picture is checked for before it is drawn
 def test_the_subtitle_names_the_defaults_that_shaped_the_plot(monkeypatch):
     def subtitle(*argv: str) -> str | None:
         text = _drawn(monkeypatch, "plot", *argv, "-o", "x.png")["subtitle"]
@@ -416,6 +420,7 @@ def test_the_defaults_of_each_source_are_named(capsys, tmp_path):
     assert line == "defaults: lr_min=0, cycle_limit=1, warmup_lr_init=0, warmup_prefix=False, k_decay=1"
 
 
+@needs_matplotlib  # the picture is checked for before it is drawn
 @needs_yaml
 def test_compared_defaults_say_whose(monkeypatch, tmp_path):
     a = write_yaml(

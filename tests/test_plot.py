@@ -212,6 +212,7 @@ def test_each_curve_s_marks_are_in_its_colour():
     ax = Figure().add_subplot()
     plot(short, t_end=30, marks="auto", ax=ax)
     assert [to_hex(t.get_color()) for t in ax.child_axes[0].get_xticklabels()] == [to_hex("0.3")]
+    assert [to_hex(line.get_color()) for line in ax.lines if line.get_linestyle() == "--"] == [to_hex("0.45")]
 
 
 def test_the_subtitle_sits_between_the_title_and_the_mark_labels():

@@ -39,7 +39,7 @@ from lrkit import config, tree
 from lrkit.checks import ArgumentError
 from lrkit.combinators import Cycles, Rebase, Stairs, Warmup
 from lrkit.recipes import registry
-from lrkit.schedule import Schedule
+from lrkit.schedule import Schedule, ignores_base
 from lrkit.shapes import FiniteShape, MultiStep, Step
 
 __all__ = ["main"]
@@ -390,7 +390,11 @@ def _spec_source(args: argparse.Namespace, spec: config.Spec, label: str) -> _So
         # Up to and with the first settled value: the curve's end is part of what it does.
         t_end = math.floor(length) + 1
     known = unit == "epoch" or upe is not None
-    absolute = args.lr is not None or spec.base is not None or _ignores_base(spec.schedule, t_end)
+    absolute = (
+        args.lr is not None
+        or spec.base is not None
+        or ignores_base(spec.schedule, np.arange(math.ceil(t_end) + 1))
+    )
     defaults = (
         [] if spec.recipe is None else _recipe_defaults(spec.recipe, spec.arguments, spec.schedule, t_end)
     )
@@ -406,15 +410,6 @@ def _spec_source(args: argparse.Namespace, spec: config.Spec, label: str) -> _So
         absolute=absolute,
         defaults=tuple(defaults),
     )
-
-
-def _ignores_base(schedule: Schedule, t_end: float) -> bool:
-    """Whether the schedule's values are lrs of its own (torch's OneCycleLR max_lr=...), the same
-    for any base, so the plot can call them lrs; checked on the run's whole integer grid."""
-    t = np.arange(math.ceil(t_end) + 1, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        one, other = schedule(t, 1.0), schedule(t, 2.0)
-    return bool(np.array_equal(np.asarray(one), np.asarray(other), equal_nan=True))
 
 
 # The train.py settings each of timm's schedulers reads, in the order they shape it.
@@ -814,7 +809,8 @@ def _terminal_plot(sources: list[_Source], t_end: float, args: argparse.Namespac
         x, y = _samples(source, per_update=source.updates_per_epoch > 1)
         # Without colours only the marker tells compared curves (and their legend entries) apart.
         marker = _PLAIN_MARKERS[index % len(_PLAIN_MARKERS)] if plain else None
-        plt.plot(x.tolist(), y.tolist(), label=source.label if len(sources) > 1 else None, marker=marker)
+        label = _legend(source, sources) if len(sources) > 1 else None
+        plt.plot(x.tolist(), y.tolist(), label=label, marker=marker)
         positive = y[y > 0]
         if positive.size:
             low, high = min(low, float(positive.min())), max(high, float(positive.max()))

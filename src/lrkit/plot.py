@@ -171,7 +171,9 @@ def _draw_marks(ax: Axes, found: list[Mark], colours: Mapping[str | None, str]) 
     """Dashed lines at the marks, their labels as ticks of a top axis (returned), by colour."""
     shared = "0.45"
     for x, _, curve in found:
-        ax.axvline(x, color=colours.get(curve, shared), linestyle="--", linewidth=0.9, zorder=1.5)
+        ax.axvline(
+            x, color=shared if curve is None else colours[curve], linestyle="--", linewidth=0.9, zorder=1.5
+        )
     labelled = [(x, label, curve) for x, label, curve in found if label]
     if not labelled:
         return None

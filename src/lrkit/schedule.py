@@ -669,3 +669,24 @@ def sample(schedule: Schedule, n: int, base: Any = 1.0) -> np.ndarray:
     if np.ndim(base) == 1:
         t = t[:, None]
     return schedule(t, base)
+
+
+def ignores_base(schedule: Schedule, times: Any) -> bool:
+    """Whether ``schedule`` gives the same values at ``times`` for any base: lrs of its own.
+
+    A :func:`lrkit.rebase` (torch's ``OneCycleLR(max_lr=...)``) does; a schedule of factors
+    does not. Read from values, bases 1 and 2, since a rebase can sit anywhere in a tree and
+    a node of the user's own declares nothing: the plot calls such values lrs, and a driver
+    refuses to move them by moving its bases.
+
+    >>> import lrkit
+    >>> ignores_base(lrkit.rebase(lrkit.cosine(t_initial=10), base=0.1), [0, 5, 10])
+    True
+    >>> ignores_base(lrkit.cosine(t_initial=10), [0, 5, 10])
+    False
+    """
+    t = np.asarray(times, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        one = np.asarray(schedule(t, 1.0), dtype=np.float64)
+        two = np.asarray(schedule(t, 2.0), dtype=np.float64)
+    return bool(np.array_equal(one, two, equal_nan=True))

@@ -29,7 +29,7 @@ import torch
 from torch.optim.lr_scheduler import LRScheduler
 
 from lrkit import checks as v
-from lrkit.schedule import Schedule, from_dict
+from lrkit.schedule import Schedule, from_dict, ignores_base
 from lrkit.tree import is_affine
 
 __all__ = ["DriverConflictWarning", "Rescheduled", "Scheduler"]
@@ -783,7 +783,9 @@ class Scheduler(LRScheduler):
         are its own (a :func:`lrkit.rebase`) would not move, and is refused with ``TypeError``.
         """
         schedule = self._field("lr").schedules[0]
-        if _lrs_of_its_own(schedule, float(self._t)):
+        # Over the run ahead: from 0 past the schedule's end, and now.
+        ahead = max(schedule.length or 0.0, float(self._t), 1.0) + 1.0
+        if ignores_base(schedule, [ahead * i / 256 for i in range(257)] + [float(self._t)]):
             raise TypeError(
                 f"{type(self).__name__}'s lr schedule gives lrs of its own, whatever the base "
                 f"({schedule!r}): build it with the suggestion as its peak instead"
@@ -1020,18 +1022,6 @@ def rebasing(driver: Any, lr: float, base: float) -> Callable[[float], float]:
             "group from it, which needs one > 0"
         )
     return lambda x: lr * (float(x) / base)
-
-
-def _lrs_of_its_own(schedule: Schedule, t: float) -> bool:
-    """Whether ``schedule`` gives the same values for any base (a rebase), over the run ahead."""
-    import numpy as np
-
-    end = schedule.length or 0.0
-    times = np.unique(np.concatenate([np.linspace(0.0, max(end, t, 1.0) + 1.0, 257), [t]]))
-    with np.errstate(all="ignore"):
-        one = np.asarray(schedule(times, 1.0), dtype=np.float64)
-        two = np.asarray(schedule(times, 2.0), dtype=np.float64)
-    return bool(np.array_equal(one, two, equal_nan=True))
 
 
 def _time_checked(name: str, value: Any, minimum: int = 0) -> float:
