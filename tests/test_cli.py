@@ -361,6 +361,17 @@ def test_the_subtitle_names_the_defaults_that_shaped_the_plot(monkeypatch):
     assert subtitle(*given, "--decay-rate", "0.5") is None
 
 
+def test_the_subtitle_never_parts_a_flag_from_its_value():
+    argv = ["plot", "--sched", "cosine", "--epochs", "60", "--warmup-epochs", "5", "--lr-noise", "0.1", "0.7"]
+    _, sources = cli._sources(cli._parser(), argv)
+    for width in range(30, 90):
+        lines = cli._subtitle(sources, width=width, most_lines=None).splitlines()
+        assert not any(line.split()[-1].startswith("--") for line in lines), (width, lines)
+        assert " ".join(" ".join(lines).split()) == (
+            "train.py defaults: --warmup-lr 1e-05 --lr-noise-pct 0.67 --lr-noise-std 1 --seed 42"
+        )
+
+
 @needs_matplotlib
 def test_the_picture_shows_the_subtitle(capsys, tmp_path):
     path = tmp_path / "step.svg"

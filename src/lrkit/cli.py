@@ -112,11 +112,14 @@ class _Source:
     @property
     def defaults_text(self) -> str | None:
         """``train.py defaults: --epochs 300 ...`` or ``defaults: pct_start=0.3, ...``; None if none."""
-        if not self.defaults:
+        return self._defaults_text(self.defaults)
+
+    def _defaults_text(self, items: Sequence[str]) -> str | None:
+        if not items:
             return None
         if self.settings is not None:  # timm's flags, as they would be typed
-            return "train.py defaults: " + " ".join(self.defaults)
-        return "defaults: " + ", ".join(self.defaults)
+            return "train.py defaults: " + " ".join(items)
+        return "defaults: " + ", ".join(items)
 
     @property
     def clock(self) -> str:
@@ -747,10 +750,13 @@ def _subtitle(sources: list[_Source], width: int = 96, most_lines: int | None = 
     """
     import textwrap
 
+    # A flag and its value (--seed 42) stay on one line: their spaces do not break, until the
+    # lines are made.
     parts = [
-        (f"{source.label}: " if len(sources) > 1 else "") + source.defaults_text
+        (f"{source.label}: " if len(sources) > 1 else "")
+        + source._defaults_text([item.replace(" ", _KEEP) for item in source.defaults])
         for source in sources
-        if source.defaults_text is not None
+        if source.defaults
     ]
     if not parts:
         return None
@@ -760,7 +766,10 @@ def _subtitle(sources: list[_Source], width: int = 96, most_lines: int | None = 
             *lines[: most_lines - 1],
             textwrap.shorten(" ".join(lines[most_lines - 1 :]), width - 20) + " (all: lrkit describe)",
         ]
-    return "\n".join(lines)
+    return "\n".join(lines).replace(_KEEP, " ")
+
+
+_KEEP = "\xa0"  # a space textwrap does not break at
 
 
 def _samples(source: _Source, per_update: bool) -> tuple[np.ndarray, np.ndarray]:
