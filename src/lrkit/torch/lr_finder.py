@@ -559,21 +559,16 @@ def _apply_lr(target: Any, lr: float) -> None:
             f"{type(target).__name__} sets lrs of its own (max_lr, base_lr), not from the optimizer's: "
             f"build it with max_lr={lr:.4g} instead"
         )
-    if isinstance(target, torch.optim.Optimizer):
-        groups = target.param_groups
-        scale = rebasing(target, lr, float(groups[0].get("initial_lr", groups[0]["lr"])))
-        for group in groups:
-            _scale_entry(group, "lr", scale)
-            _scale_entry(group, "initial_lr", scale)
-        return
-    optimizer = getattr(target, "optimizer", None)
+    optimizer = target if isinstance(target, torch.optim.Optimizer) else getattr(target, "optimizer", None)
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(
             f"target must be a scheduler or an optimizer, got {type(target).__name__}; give the "
             "scheduler the run will step (or its optimizer, before a scheduler is built)"
         )
-    # torch's schedulers and timm's own: the bases under torch's or timm's name.
-    name = next((n for n in ("base_lrs", "base_values") if isinstance(getattr(target, n, None), list)), None)
+    # torch's schedulers and timm's own keep the bases under torch's or timm's name; an optimizer
+    # (or a scheduler with neither) in its groups.
+    bases = ("base_lrs", "base_values") if optimizer is not target else ()
+    name = next((n for n in bases if isinstance(getattr(target, n, None), list)), None)
     groups = optimizer.param_groups
     base = float(getattr(target, name)[0]) if name else float(groups[0].get("initial_lr", groups[0]["lr"]))
     scale = rebasing(target, lr, base)
